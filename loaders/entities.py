@@ -1,0 +1,116 @@
+"""The entity registry: ids, types, labels, aliases and Wikidata ids, merged from every source.
+
+Sources are the store (entities already loaded), registry files and the `entities:` lists of
+sheets. The contract's rules live here: the same id with the same type merges, with another type
+it is an error naming both places; a Wikidata id may belong to one entity id only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from .records import Entity, Problem
+
+STORE = "(store)"
+
+
+def where(e: Entity) -> str:
+    return "the store" if e.file == STORE else f"{e.file}:{e.line}"
+
+
+def normalise_name(name: str) -> str:
+    """Case-, accent- and spacing-insensitive form of a name, for matching labels and aliases."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[\s_\-‐–—.]+", " ", bare.casefold()).strip()
+
+
+class Registry:
+    """All entities known to one load, keyed by id."""
+
+    def __init__(self, known: Iterable[Entity] = ()):
+        self._by_id: dict[str, Entity] = {}
+        self._wikidata: dict[str, str] = {}
+        #: every place an id was declared, for errors and for dropping declarations of failed files
+        self.declared_in: dict[str, list[Entity]] = {}
+        self._names: dict[str, set[str]] | None = None
+        for e in known:
+            self._by_id[e.id] = e
+            self.declared_in.setdefault(e.id, []).append(e)
+            if e.wikidata:
+                self._wikidata[e.wikidata] = e.id
+
+    def __contains__(self, entity_id: str) -> bool:
+        return entity_id in self._by_id
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self._by_id.get(entity_id)
+
+    def __iter__(self):
+        return iter(self._by_id.values())
+
+    def declare(self, e: Entity) -> tuple[Entity | None, list[Problem]]:
+        """Add or merge one declaration.
+
+        Returns what this declaration adds to the entity (the part a writer must store) and the
+        problems it raises. Labels in a language the entity already has under another spelling
+        become aliases, so nothing an author wrote is lost.
+        """
+        problems: list[Problem] = []
+        holder = self._wikidata.get(e.wikidata) if e.wikidata else None
+        if holder and holder != e.id:
+            other = self._by_id[holder]
+            problems.append(Problem(e.file, e.lines.get("wikidata", e.line),
+                                    f"Wikidata id {e.wikidata} is given to '{e.id}' here but already belongs to "
+                                    f"'{holder}' ({where(other)})"))
+        old = self._by_id.get(e.id)
+        if old is not None and old.type != e.type:
+            problems.append(Problem(e.file, e.lines.get("type", e.line),
+                                    f"entity '{e.id}' is declared here as {e.type} but as {old.type} in "
+                                    f"{where(old)}"))
+        if old is not None and e.wikidata and old.wikidata and old.wikidata != e.wikidata:
+            problems.append(Problem(e.file, e.lines.get("wikidata", e.line),
+                                    f"entity '{e.id}' is given Wikidata id {e.wikidata} here but {old.wikidata} "
+                                    f"in {where(old)}"))
+        if problems:
+            return None, problems
+        self._names = None
+        self.declared_in.setdefault(e.id, []).append(e)
+        if e.wikidata:
+            self._wikidata[e.wikidata] = e.id
+        if old is None:
+            merged = Entity(e.id, e.type, dict(e.labels), list(e.aliases), e.wikidata, e.country, e.role,
+                            e.file, e.line, dict(e.lines))
+            self._by_id[e.id] = merged
+            return e, []
+        added = Entity(e.id, e.type, {}, [], None, None, None, e.file, e.line, dict(e.lines))
+        for lang, label in e.labels.items():
+            if lang not in old.labels:
+                old.labels[lang] = label
+                added.labels[lang] = label
+            elif old.labels[lang] != label and label not in old.aliases:
+                old.aliases.append(label)
+                added.aliases.append(label)
+        for alias in e.aliases:
+            if alias not in old.aliases and alias not in old.labels.values():
+                old.aliases.append(alias)
+                added.aliases.append(alias)
+        if e.wikidata and not old.wikidata:
+            old.wikidata = added.wikidata = e.wikidata
+        if e.country and not old.country:
+            old.country = added.country = e.country
+        if e.role and not old.role:
+            old.role = added.role = e.role
+        return added, []
+
+    def resolve_name(self, name: str) -> list[Entity]:
+        """Entities whose id, label or alias matches ``name`` (case, accents and spacing ignored)."""
+        if self._names is None:
+            names: dict[str, set[str]] = {}
+            for e in self._by_id.values():
+                for n in (e.id, *e.labels.values(), *e.aliases):
+                    names.setdefault(normalise_name(n), set()).add(e.id)
+            self._names = names
+        return [self._by_id[i] for i in sorted(self._names.get(normalise_name(name), ()))]

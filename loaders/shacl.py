@@ -1,0 +1,74 @@
+"""SHACL validation of an article's graph (pyshacl), with results pointed back at sheet lines.
+
+The data graph is the article's quads plus the rdf:type of each entity it references, so shapes
+can check that a supplier is a country or an organisation without loading the whole registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import SH
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+ONTOLOGY_FILE = ONTOLOGY_DIR / "newsgraph.ttl"
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    message: str
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> rdflib.Graph:
+    return rdflib.Graph().parse(SHAPES_FILE, format="turtle")
+
+
+@lru_cache(maxsize=1)
+def shapes_digest() -> str:
+    """Changes when the shapes change, so an unchanged article is re-validated after a shapes update."""
+    return hashlib.sha256(SHAPES_FILE.read_bytes()).hexdigest()[:16]
+
+
+def to_rdflib(triples: list[ox.Triple] | list[ox.Quad]) -> rdflib.Graph:
+    """Copy pyoxigraph triples (or quads, graph dropped) into an rdflib graph through N-Triples."""
+    data = ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES)
+    return rdflib.Graph().parse(data=data, format="nt")
+
+
+def validate(triples: list[ox.Triple] | list[ox.Quad]) -> list[Violation]:
+    import pyshacl  # imported here: it is slow to import and only loading needs it
+
+    data = to_rdflib(triples)
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none",
+                                           advanced=True, allow_warnings=False)
+    if conforms:
+        return []
+    out = []
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        severity = report.value(result, SH.resultSeverity)
+        if severity is not None and severity != SH.Violation:
+            continue
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        messages = [str(m) for m in report.objects(result, SH.resultMessage)]
+        english = [m for m in messages] or ["violates a SHACL constraint"]
+        value = report.value(result, SH.value)
+        text = english[0]
+        if value is not None and str(value) not in text:
+            text += f" (value: {_short(value)})"
+        out.append(Violation(str(focus), str(path) if isinstance(path, rdflib.URIRef) else None, text))
+    return sorted(set(out), key=lambda v: (v.focus, v.path or "", v.message))
+
+
+def _short(term: rdflib.term.Node) -> str:
+    s = str(term)
+    return s if len(s) <= 80 else s[:77] + "..."

@@ -1,0 +1,1 @@
+"""The newsgraph service: the store interface, the ``newsgraph`` command and the HTTP interface."""

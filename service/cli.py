@@ -1,0 +1,194 @@
+"""The ``newsgraph`` command: load, validate, query, export, serve."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from loaders.plan import Plan, plan_load
+from loaders.vocab import Iris
+
+from .config import Settings
+from .output import FORMATS, FormatError, write_results
+from .store import Store, StoreError, open_store
+
+PROGRESS_FROM = 20  # files; below this a progress bar is noise
+
+
+def store_options(f):
+    f = click.option("--base", metavar="IRI", help="Base of minted IRIs [env NEWSGRAPH_BASE_IRI].")(f)
+    f = click.option("--store", metavar="PATH|memory:|URL",
+                     help="The store: a folder, memory:, or a SPARQL endpoint [env NEWSGRAPH_STORE].")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@store_options
+@click.pass_context
+def main(ctx: click.Context, store: str | None, base: str | None) -> None:
+    """newsgraph: facts that news reports about states and alliances, kept with their sources."""
+    ctx.obj = {"store": store, "base": base}
+
+
+def settings(ctx: click.Context, store: str | None, base: str | None) -> Settings:
+    group = ctx.find_root().obj or {}
+    try:
+        return Settings.from_env(store or group.get("store"), base or group.get("base"))
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+
+
+def opened(s: Settings) -> Store:
+    """Open the store for this command; it is closed (and its lock released) when the command ends."""
+    try:
+        db = open_store(s.store)
+    except StoreError as e:
+        click.echo(f"newsgraph: {e}", err=True)
+        sys.exit(2)
+    click.get_current_context().call_on_close(db.close)
+    return db
+
+
+def make_plan(paths: tuple[Path, ...], store: Store, iris: Iris, quiet: bool) -> Plan:
+    from loaders.plan import find_files
+
+    files, _ = find_files(paths)
+    known = store.known_entities()
+    if len(files) >= PROGRESS_FROM and not quiet:
+        with click.progressbar(length=len(files), label="checking", file=sys.stderr) as bar:
+            return plan_load(paths, known, iris, progress=bar.update)
+    return plan_load(paths, known, iris)
+
+
+def report(plan: Plan) -> None:
+    for p in plan.problems:
+        click.echo(str(p), err=True)
+    if plan.problems:
+        n, files = len(plan.problems), len(plan.failed_files)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}: "
+                   "nothing from those files was written", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--if-empty", is_flag=True, help="Load only when the store holds nothing yet.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@store_options
+@click.pass_context
+def load(ctx, paths, if_empty, quiet, store, base):
+    """Load fact sheets, registries, RDF files and arms-transfer tables (files or folders).
+
+    Each article is one transaction: it lands whole or not at all. A file with any problem is not
+    written; every problem is printed as FILE:LINE: message and the exit status is 1.
+    """
+    s = settings(ctx, store, base)
+    db = opened(s)
+    if if_empty and not db.is_empty():
+        if not quiet:
+            click.echo(f"{s.store} already holds data: nothing loaded")
+        return
+    started = time.perf_counter()
+    iris = Iris(s.base)
+    plan = make_plan(paths, db, iris, quiet)
+    report(plan)
+    written = unchanged = facts = triples = articles = 0
+    show = len(plan.units) >= PROGRESS_FROM and not quiet
+    with click.progressbar(plan.units, label="writing", file=sys.stderr) if show else _plain(plan.units) as units:
+        for unit in units:
+            if db.write(unit):
+                written += 1
+                articles += unit.articles
+                facts += unit.facts
+                triples += len(unit.quads)
+            else:
+                unchanged += 1
+    if written:
+        db.ensure_ontology(iris)
+    db.flush()
+    elapsed = time.perf_counter() - started
+    if not quiet:
+        click.echo(f"loaded {articles} article{'s' if articles != 1 else ''}, {facts} facts, {triples} triples "
+                   f"from {written} file{'s' if written != 1 else ''} in {elapsed:.2f} s"
+                   + (f"; {unchanged} unchanged" if unchanged else ""))
+    if plan.problems:
+        sys.exit(1)
+
+
+class _plain:
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_options
+@click.pass_context
+def validate(ctx, paths, store, base):
+    """Make every check `load` makes, write nothing. Exit 0 when clean, 1 otherwise."""
+    s = settings(ctx, store, base)
+    db = opened(s)
+    plan = make_plan(paths, db, Iris(s.base), quiet=True)
+    report(plan)
+    if plan.problems:
+        sys.exit(1)
+    click.echo(f"{plan.files} file{'s' if plan.files != 1 else ''} OK")
+
+
+@main.command()
+@click.argument("query_or_file")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: table, or ttl for graphs).")
+@store_options
+@click.pass_context
+def query(ctx, query_or_file, fmt, store, base):
+    """Run one SPARQL query; the default graph is the union of all graphs."""
+    s = settings(ctx, store, base)
+    path = Path(query_or_file)
+    text = query_or_file
+    if len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file():
+        text = path.read_text(encoding="utf-8")
+    db = opened(s)
+    try:
+        results = db.query(text, base_iri=s.base)
+        write_results(results, fmt, sys.stdout.buffer, s.base)
+    except SyntaxError as e:
+        click.echo(f"newsgraph: invalid query: {e}", err=True)
+        sys.exit(1)
+    except FormatError as e:
+        click.echo(f"newsgraph: {e}", err=True)
+        sys.exit(1)
+    sys.stdout.flush()
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["nq", "trig"]), default="nq", show_default=True)
+@store_options
+@click.pass_context
+def export(ctx, fmt, store, base):
+    """Write the whole dataset, every named graph kept, to stdout."""
+    s = settings(ctx, store, base)
+    db = opened(s)
+    db.dump(sys.stdout.buffer, ox.RdfFormat.N_QUADS if fmt == "nq" else ox.RdfFormat.TRIG)
+    sys.stdout.flush()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@store_options
+@click.pass_context
+def serve(ctx, host, port, workers, store, base):
+    """Serve the HTTP interface with gunicorn."""
+    from .server import run
+
+    run(settings(ctx, store, base), host, port, workers)

@@ -1,0 +1,35 @@
+"""Settings from options and environment variables, in one object (an option wins over a variable)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_STORE = "data/store"
+DEFAULT_BASE = "http://localhost:5000/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = DEFAULT_STORE
+    base: str = DEFAULT_BASE
+    update_token: str | None = None
+    query_timeout: float = 30.0
+    service_allow: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, store: str | None = None, base: str | None = None) -> Settings:
+        env = os.environ
+        timeout = env.get("NEWSGRAPH_QUERY_TIMEOUT", "30")
+        try:
+            query_timeout = float(timeout)
+        except ValueError:
+            raise ValueError(f"NEWSGRAPH_QUERY_TIMEOUT must be a number of seconds, not {timeout!r}") from None
+        base = base or env.get("NEWSGRAPH_BASE_IRI") or DEFAULT_BASE
+        return cls(
+            store=store or env.get("NEWSGRAPH_STORE") or DEFAULT_STORE,
+            base=base if base.endswith("/") else base + "/",
+            update_token=env.get("NEWSGRAPH_UPDATE_TOKEN") or None,
+            query_timeout=query_timeout,
+            service_allow=tuple(env.get("NEWSGRAPH_SERVICE_ALLOW", "").split()),
+        )
