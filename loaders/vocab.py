@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+_TERMS: dict[str, ox.NamedNode] = {}
+
 
 class Namespace(str):
+    """``NF.Meeting`` → the NamedNode; each term is made once (the mapping asks for them per triple)."""
+
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return ox.NamedNode(self + name)
+        return self.term(name)
 
     def term(self, name: str) -> ox.NamedNode:
-        return ox.NamedNode(self + name)
+        iri = self + name
+        node = _TERMS.get(iri)
+        if node is None:
+            node = _TERMS[iri] = ox.NamedNode(iri)
+        return node
 
 
 NF_ONTOLOGY = "https://w3id.org/newsgraph/ns"

@@ -16,8 +16,6 @@ from .config import Settings
 from .output import FORMATS, FormatError, write_results
 from .store import Store, StoreError, open_store
 
-PROGRESS_FROM = 20  # files; below this a progress bar is noise
-
 
 def store_options(f):
     f = click.option("--base", metavar="IRI", help="Base of minted IRIs [env NEWSGRAPH_BASE_IRI].")(f)
@@ -53,15 +51,8 @@ def opened(s: Settings) -> Store:
     return db
 
 
-def make_plan(paths: tuple[Path, ...], store: Store, iris: Iris, quiet: bool) -> Plan:
-    from loaders.plan import find_files
-
-    files, _ = find_files(paths)
-    known = store.known_entities()
-    if len(files) >= PROGRESS_FROM and not quiet:
-        with click.progressbar(length=len(files), label="checking", file=sys.stderr) as bar:
-            return plan_load(paths, known, iris, progress=bar.update)
-    return plan_load(paths, known, iris)
+def make_plan(paths: tuple[Path, ...], store: Store, iris: Iris, progress=None) -> Plan:
+    return plan_load(paths, store.known_entities(), iris, progress=progress, stored=store.digests())
 
 
 def report(plan: Plan) -> None:
@@ -93,22 +84,29 @@ def load(ctx, paths, if_empty, quiet, store, base):
         return
     started = time.perf_counter()
     iris = Iris(s.base)
-    plan = make_plan(paths, db, iris, quiet)
-    report(plan)
     written = unchanged = facts = triples = articles = 0
-    show = len(plan.units) >= PROGRESS_FROM and not quiet
-    with click.progressbar(plan.units, label="writing", file=sys.stderr) if show else _plain(plan.units) as units:
-        for unit in units:
-            if db.write(unit):
-                written += 1
-                articles += unit.articles
-                facts += unit.facts
-                triples += len(unit.quads)
-            else:
-                unchanged += 1
-    if written:
-        db.ensure_ontology(iris)
-    db.flush()
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=1, label="loading", file=sys.stderr) if show else _plain(None) as bar:
+        plan = make_plan(paths, db, iris, progress=bar.update if show else None)
+        if show:
+            bar.length = max(plan.files, 1)
+        try:
+            with db.writer() as writer:
+                for unit in plan.units:
+                    if writer.write(unit):
+                        written += 1
+                        articles += unit.articles
+                        facts += unit.facts
+                        triples += unit.count
+                    else:
+                        unchanged += 1
+                if written:
+                    writer.ensure_ontology(iris)
+        except StoreError as e:
+            report(plan)
+            click.echo(f"newsgraph: {e}", err=True)
+            sys.exit(2)
+    report(plan)
     elapsed = time.perf_counter() - started
     if not quiet:
         click.echo(f"loaded {articles} article{'s' if articles != 1 else ''}, {facts} facts, {triples} triples "
@@ -137,7 +135,9 @@ def validate(ctx, paths, store, base):
     """Make every check `load` makes, write nothing. Exit 0 when clean, 1 otherwise."""
     s = settings(ctx, store, base)
     db = opened(s)
-    plan = make_plan(paths, db, Iris(s.base), quiet=True)
+    plan = make_plan(paths, db, Iris(s.base))
+    for _ in plan.units:  # producing them runs the per-file checks
+        pass
     report(plan)
     if plan.problems:
         sys.exit(1)
