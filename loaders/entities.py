@@ -7,6 +7,7 @@ it is an error naming both places; a Wikidata id may belong to one entity id onl
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -104,6 +105,12 @@ class Registry:
         if e.role and not old.role:
             old.role = added.role = e.role
         return added, []
+
+    def closest(self, name: str) -> list[Entity]:
+        """Entities whose id or name is spelled most like ``name``, for "did you mean" hints."""
+        self.resolve_name(name)  # builds the name index
+        close = difflib.get_close_matches(normalise_name(name), list(self._names or {}), n=1, cutoff=0.75)
+        return [self._by_id[i] for c in close for i in sorted(self._names[c])][:1]
 
     def resolve_name(self, name: str) -> list[Entity]:
         """Entities whose id, label or alias matches ``name`` (case, accents and spacing ignored)."""

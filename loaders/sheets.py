@@ -92,7 +92,7 @@ def check_references(sheet: SheetFile, registry: Registry) -> list[Problem]:
 
 
 def _suggest(entity_id: str, registry: Registry) -> str:
-    found = registry.resolve_name(entity_id)
+    found = registry.resolve_name(entity_id) or registry.closest(entity_id)
     if found:
         return f" (did you mean '{found[0].id}'?)"
     return " (declare it in seeds/entities.yaml or in the sheet's `entities:`)"

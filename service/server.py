@@ -1,7 +1,7 @@
 """Serving the app with gunicorn, a production WSGI server, from the ``newsgraph serve`` command.
 
-Each worker opens the store itself: pyoxigraph lets one process open a folder read-write, so
-workers open it read-only (a consistent snapshot of the store as it was when the worker started).
+Workers only read: each opens the store's current version read-only and moves to a newer version
+when a ``newsgraph load`` commits one (see :mod:`service.store`), so loads need no restart.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from .app import create_app
-        from .store import Store
 
-        store = Store.read_only(self.settings.store) if self.settings.store != "memory:" else None
-        return create_app(self.settings, store)
+        return create_app(self.settings)
 
 
 def run(settings: Settings, host: str, port: int, workers: int) -> None:
