@@ -195,7 +195,10 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
         return Unit.of(sheet.file, "registry", [], quads)
     article = sheet.article
     mapped = map_article(article, registry, iris, added)
-    digest = digest_of([*mapped.quads, *mapped.entity_quads])
+    # the digest covers the entities as the sheet declares them, not what they add to the store:
+    # a second load adds nothing, and must still count as the same content
+    declared = [q for e in sheet.entities for q in entity_quads(e, iris, registry)]
+    digest = digest_of([*mapped.quads, *declared])
     unchanged = stored.get(mapped.graph.value) == digest
     if check_shapes and not unchanged and not _shapes_ok(sheet, mapped, registry, iris):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.parsers import expat
 
 import pyoxigraph as ox
 
@@ -30,6 +31,17 @@ def slug(name: str) -> str:
     return s or "file"
 
 
+def _xml_error_line(path: Path) -> int:
+    """pyoxigraph's RDF/XML errors carry no position; expat finds the line of an XML error."""
+    parser = expat.ParserCreate()
+    try:
+        with path.open("rb") as f:
+            parser.ParseFile(f)
+    except expat.ExpatError as e:
+        return e.lineno
+    return 1
+
+
 def read_rdf(path: Path, display: str, iris: Iris) -> tuple[dict[ox.NamedNode, list[ox.Quad]], list[Problem]]:
     fmt = FORMATS[path.suffix.lower()]
     own = iris.file_graph(slug(path.stem))
@@ -46,7 +58,7 @@ def read_rdf(path: Path, display: str, iris: Iris) -> tuple[dict[ox.NamedNode, l
     except SyntaxError as e:
         message = str(e)
         m = _LINE.search(message)
-        line = int(m.group(1) or m.group(2)) if m else 1
+        line = int(m.group(1) or m.group(2)) if m else _xml_error_line(path) if fmt == ox.RdfFormat.RDF_XML else 1
         return {}, [Problem(display, line, f"invalid {path.suffix[1:]} data: {message}")]
     except (OSError, ValueError) as e:
         return {}, [Problem(display, 1, f"cannot read: {e}")]

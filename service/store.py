@@ -190,8 +190,8 @@ class Writer:
         """Apply one unit. False when the store already holds exactly this content."""
         if unit.digest is not None and unit.replace and self.digest(unit.replace[0]) == unit.digest:
             return False
-        if not unit.replace and all(q in self._store for q in unit.quads()):
-            return False  # an add-only unit (a registry) whose triples are all there already
+        if unit.digest is None and self._holds(unit):
+            return False  # a registry whose triples are all there, or an RDF file loaded as it is
         self.changed = True
         if self.location is None:  # memory: written in place
             if unit.replace:
@@ -217,6 +217,18 @@ class Writer:
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
         quads.append(ox.Quad(graph, NF.contentDigest, ox.Literal(digest), graph))
         self.write(Unit.of(str(ONTOLOGY_FILE), "ontology", [graph], quads, digest=digest))
+
+    def _holds(self, unit: Unit) -> bool:
+        """True when the store already holds exactly what the unit would leave there."""
+        quads = unit.quads()
+        if any(g in self._pending_graphs for g in unit.replace):
+            return False
+        if unit.replace:
+            stored = sum(1 for g in unit.replace for _ in self._store.quads_for_pattern(None, None, None, g))
+            if stored != len(quads) or any(isinstance(t, ox.BlankNode) for q in quads
+                                           for t in (q.subject, q.object)):
+                return False
+        return all(q in self._store for q in quads)
 
     def _has_graph(self, graph: ox.NamedNode) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
