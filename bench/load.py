@@ -1094,6 +1094,9 @@ def measure(args, work: Path, env: dict[str, str]) -> dict:
     problems = problems_in(proc.stderr)
     summary = re.search(r"loaded (\d+) articles?, (\d+) facts, (\d+) triples from (\d+) files? in ([\d.]+) s",
                         proc.stdout)
+    if not store.exists():
+        raise SystemExit(f"newsgraph load wrote no store (exit {proc.returncode}):\n"
+                         + "\n".join(problems[:40] or proc.stderr.splitlines()[-40:]))
     quads = count_quads(store)
     print(f"  exit {proc.returncode}, {load_s:.2f} s, {quads} quads; {proc.stdout.strip()}", file=sys.stderr)
 

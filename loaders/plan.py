@@ -88,10 +88,11 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return list(dict.fromkeys(files)), problems
 
 
-def digest_of(quads: Iterable[ox.Quad]) -> str:
+def digest_of(*parts: bytes) -> str:
+    """The content digest of N-Quads (and of the shapes they were checked with), whatever their order."""
     h = hashlib.sha256(shacl.shapes_digest().encode())
-    for line in sorted(str(q) for q in quads):
-        h.update(line.encode())
+    for line in sorted(line for part in parts for line in part.split(b"\n") if line):
+        h.update(line)
         h.update(b"\n")
     return h.hexdigest()
 
@@ -113,7 +114,10 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
     files, plan.problems = find_files(paths)
     plan.files = len(files)
     registry = Registry(known)
-    sheets = [read_yaml_file(p, str(p)) for p in files if p.suffix.lower() in YAML_SUFFIXES]
+    yaml_paths = [p for p in files if p.suffix.lower() in YAML_SUFFIXES]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(yaml_paths) >= PARALLEL_FROM else 1
+    sheets = list(_parallel(_read, yaml_paths, workers))
 
     # entities first, registry files before sheets, so sheets resolve against the whole registry
     additions: dict[str, list[Entity]] = {}
@@ -134,12 +138,10 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 
     todo = [(sheet, additions.get(sheet.file, [])) for sheet in sheets if not sheet.problems]
     rdf_paths = [p for p in files if p.suffix.lower() in rdf.FORMATS]
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(todo) >= PARALLEL_FROM else 1
     context = (registry, iris, check_shapes, stored or {})
 
     def units() -> Iterator[Unit]:
-        for unit, problems in _units(todo, context, workers):
+        for unit, problems in _parallel(_unit, todo, workers, context):
             plan.problems += problems
             if unit is not None:
                 yield unit
@@ -163,26 +165,34 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 _context: tuple | None = None  # (registry, iris, check_shapes, stored) in a worker
 
 
-def _unit(item: tuple[SheetFile, list[Entity]], context: tuple | None = None) -> tuple[Unit | None, list[Problem]]:
-    registry, iris, check_shapes, stored = context or _context
+def _read(path: Path) -> SheetFile:
+    return read_yaml_file(path, str(path))
+
+
+def _unit(item: tuple[SheetFile, list[Entity]]) -> tuple[Unit | None, list[Problem]]:
+    registry, iris, check_shapes, stored = _context
     sheet, added = item
     unit = _unit_for_sheet(sheet, registry, iris, added, check_shapes, stored)
     return unit, sheet.problems
 
 
-def _set_context(context: tuple) -> None:
+def _set_context(context: tuple | None) -> None:
     global _context
     _context = context
 
 
-def _units(todo: list, context: tuple, workers: int) -> Iterator[tuple[Unit | None, list[Problem]]]:
-    """Units in file order, made here or, for many files, by worker processes that get the registry once."""
-    if workers <= 1 or len(todo) < 2:
-        yield from (_unit(item, context) for item in todo)
+def _parallel(fn, items: list, workers: int, context: tuple | None = None) -> Iterator:
+    """``fn`` over ``items``, in order: here, or for many items in worker processes.
+
+    Workers get ``context`` (the registry above all) once, when they start, not with every item.
+    """
+    if workers <= 1 or len(items) < 2:
+        _set_context(context)
+        yield from map(fn, items)
         return
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_set_context, initargs=(context,)) as pool:
-        yield from pool.map(_unit, todo, chunksize=max(1, min(32, len(todo) // (workers * 8))))
+        yield from pool.map(fn, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
 
 
 def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: list[Entity],
@@ -195,16 +205,19 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
         return Unit.of(sheet.file, "registry", [], quads)
     article = sheet.article
     mapped = map_article(article, registry, iris, added)
+    nq = ox.RdfFormat.N_QUADS
+    article_data = ox.serialize(mapped.quads, format=nq)
     # the digest covers the entities as the sheet declares them, not what they add to the store:
     # a second load adds nothing, and must still count as the same content
     declared = [q for e in sheet.entities for q in entity_quads(e, iris, registry)]
-    digest = digest_of([*mapped.quads, *declared])
+    digest = digest_of(article_data, ox.serialize(declared, format=nq))
     unchanged = stored.get(mapped.graph.value) == digest
     if check_shapes and not unchanged and not _shapes_ok(sheet, mapped, registry, iris):
         return None
-    quads = [*mapped.quads, ox.Quad(mapped.graph, NF.contentDigest, ox.Literal(digest), mapped.graph),
-             *mapped.entity_quads]
-    return Unit.of(sheet.file, "article", [mapped.graph], quads, digest=digest, articles=1, facts=len(article.facts))
+    digest_quad = ox.Quad(mapped.graph, NF.contentDigest, ox.Literal(digest), mapped.graph)
+    data = article_data + ox.serialize([digest_quad, *mapped.entity_quads], format=nq)
+    return Unit(sheet.file, "article", [mapped.graph], data, len(mapped.quads) + 1 + len(mapped.entity_quads),
+                digest=digest, articles=1, facts=len(article.facts))
 
 
 def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris) -> bool:

@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
-from rdflib.namespace import SH
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
@@ -32,7 +30,9 @@ class Violation:
 
 
 @lru_cache(maxsize=1)
-def shapes_graph() -> rdflib.Graph:
+def shapes_graph():
+    import rdflib  # only the pyshacl engine needs rdflib; importing it costs 0.1 s per process
+
     return rdflib.Graph().parse(SHAPES_FILE, format="turtle")
 
 
@@ -42,8 +42,10 @@ def shapes_digest() -> str:
     return hashlib.sha256(SHAPES_FILE.read_bytes()).hexdigest()[:16]
 
 
-def to_rdflib(triples: list[ox.Triple] | list[ox.Quad]) -> rdflib.Graph:
+def to_rdflib(triples: list[ox.Triple] | list[ox.Quad]):
     """Copy pyoxigraph triples (or quads, graph dropped) into an rdflib graph through N-Triples."""
+    import rdflib
+
     data = ox.serialize((ox.Triple(t.subject, t.predicate, t.object) for t in triples), format=ox.RdfFormat.N_TRIPLES)
     return rdflib.Graph().parse(data=data, format="nt")
 
@@ -66,7 +68,9 @@ def validate(triples: list[ox.Triple] | list[ox.Quad], engine: str | None = None
 
 
 def validate_pyshacl(triples: list[ox.Triple] | list[ox.Quad]) -> list[Violation]:
-    import pyshacl  # imported here: it is slow to import and only loading needs it
+    import pyshacl
+    import rdflib
+    from rdflib.namespace import SH  # imported here: it is slow to import and only loading needs it
 
     data = to_rdflib(triples)
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none",

@@ -63,7 +63,8 @@ class Result:
 class Graph:
     """Triples indexed by subject and by object; predicates as IRI strings, nodes as pyoxigraph terms."""
 
-    def __init__(self, triples, target_predicates: frozenset[str] = frozenset()):
+    def __init__(self, triples, target_predicates: frozenset[str] = frozenset(),
+                 inverse_predicates: frozenset[str] | None = None):
         out: dict = {}
         inv: dict = {}
         by_pred: dict = {}
@@ -76,7 +77,7 @@ class Graph:
                 d[p].append(o)
             else:
                 d[p] = [o]
-            if not isinstance(o, ox.Literal):
+            if inverse_predicates is None or p in inverse_predicates:
                 d = inv.get(o)
                 if d is None:
                     inv[o] = {p: [s]}
@@ -161,6 +162,9 @@ class Validator:
         self.shapes = [self.compile(n) for n in sorted(roots, key=str)]
         self.target_predicates = frozenset(v.value for shape in self.shapes for key, v in shape.targets
                                            if key in ("targetSubjectsOf", "targetObjectsOf"))
+        # the data graph is indexed backwards only where something walks it backwards
+        self.inverse_predicates = frozenset({RDF_TYPE, RDFS_SUBCLASS} | {
+            shape.path[1] for shape in self._compiled.values() if shape.path and shape.path[0] == "inverse"})
 
     # ---- compiling ------------------------------------------------------------------------------
 
@@ -226,7 +230,7 @@ class Validator:
     # ---- validating -----------------------------------------------------------------------------
 
     def validate(self, triples) -> list[Result]:
-        g = Graph(triples, self.target_predicates)
+        g = Graph(triples, self.target_predicates, self.inverse_predicates)
         results: list[Result] = []
         for shape in self.shapes:
             if shape.deactivated:
@@ -260,41 +264,39 @@ class Validator:
             values, path = [focus], None
         else:
             kind, pred = shape.path
-            values = g.values(focus, pred) if kind == "p" else g.inverse(focus, pred)
-            values = list(dict.fromkeys(values))
-            path = pred if kind == "p" else None
-
-        def fail() -> None:
-            name = focus.value if isinstance(focus, ox.NamedNode) else str(focus)
-            out.append(Result(name, path, shape.message or _default_message(shape)))
-
+            if kind == "p":
+                by_p = g.out.get(focus)
+                path = pred
+            else:
+                by_p = g.inv.get(focus)
+                path = None
+            values = by_p.get(pred, ()) if by_p else ()
+            if len(values) > 1:
+                values = list(dict.fromkeys(values))
+        failures = 0
         for key, arg in shape.checks:
             if key == "minCount":
-                if len(values) < arg:
-                    fail()
+                failures += len(values) < arg
             elif key == "maxCount":
-                if len(values) > arg:
-                    fail()
+                failures += len(values) > arg
             elif key == "hasValue":
-                if arg not in values:
-                    fail()
+                failures += arg not in values
             elif key == "uniqueLang":
                 langs = [v.language for v in values if isinstance(v, ox.Literal) and v.language]
-                if len(langs) != len(set(langs)):
-                    fail()
+                failures += len(langs) != len(set(langs))
             elif key == "lessThan":
                 others = g.values(focus, arg.value)
-                if any(not _less(v, o) for v in values for o in others):
-                    fail()
+                failures += any(not _less(v, o) for v in values for o in others)
             elif key == "qualified":
                 sub, qmin, qmax = arg
                 n = sum(1 for v in values if self.conforms(sub, v, g))
-                if (qmin is not None and n < qmin) or (qmax is not None and n > qmax):
-                    fail()
+                failures += (qmin is not None and n < qmin) or (qmax is not None and n > qmax)
             else:
                 for v in values:
-                    if not self._value_ok(key, arg, v, g):
-                        fail()
+                    failures += not self._value_ok(key, arg, v, g)
+        if failures:  # one result per failure, like pyshacl; identical ones collapse in validate()
+            name = focus.value if isinstance(focus, ox.NamedNode) else str(focus)
+            out.append(Result(name, path, shape.message or _default_message(shape)))
         for prop in shape.properties:
             for v in values:
                 self._validate(prop, v, g, out)

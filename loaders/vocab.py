@@ -17,7 +17,9 @@ class Namespace(str):
     def __getattr__(self, name: str) -> ox.NamedNode:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self.term(name)
+        node = self.term(name)
+        self.__dict__[name] = node  # found directly next time, without __getattr__
+        return node
 
     def term(self, name: str) -> ox.NamedNode:
         iri = self + name

@@ -12,16 +12,28 @@ from pathlib import Path
 
 import yaml
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader  # type: ignore[misc]
-
 from .records import InputError, Problem
+
+try:
+    _Base = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Base = yaml.SafeLoader  # type: ignore[misc]
+
+_TAG = "tag:yaml.org,2002:"
+_KIND_TAGS = {yaml.ScalarNode: _TAG + "str", yaml.SequenceNode: _TAG + "seq", yaml.MappingNode: _TAG + "map"}
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Skips YAML 1.1's implicit typing (a regex per scalar): fields type their own values."""
+
+    def resolve(self, kind, value, implicit):
+        return _KIND_TAGS[kind]
+
 
 
 class Scalar(str):
-    """A scalar's text; ``tag`` is YAML's resolved tag (``str``, ``int``, ``null``…)."""
+    """A scalar's text; ``tag`` is ``null`` for a plain empty, ``~`` or ``null`` scalar, else ``str``."""
 
     line: int
     tag: str
@@ -58,9 +70,6 @@ class Sequence(list):
 
 Value = Scalar | Mapping | Sequence
 
-_TAG = "tag:yaml.org,2002:"
-
-
 def read_yaml(path: Path, display: str) -> Value | None:
     """Read one YAML file; raise InputError with ``FILE:LINE`` problems when it is not valid YAML."""
     try:
@@ -96,8 +105,8 @@ def _convert(node: yaml.Node, seen: dict[int, Value], problems: list[Problem], d
         return seen[key]
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
-        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
-        out: Value = Scalar(node.value, line, tag)
+        plain_null = node.style is None and node.value in _NULLS and node.tag == _TAG + "str"
+        out: Value = Scalar(node.value, line, "null" if plain_null else "str")
     elif isinstance(node, yaml.SequenceNode):
         seq = Sequence(line)
         seen[key] = seq
