@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .store import Store, open_store
@@ -32,12 +33,27 @@ class CurrentStore:
         return store
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+MAX_BODY = 1024 * 1024  # bytes; a SPARQL request larger than this is refused with 413
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None, executors: int = 4) -> Flask:
+    """The WSGI app. ``executors``: query processes per web worker (0 runs queries in the request thread)."""
+    from .execute import LocalRunner, Pool
+    from .sparql import bp as sparql_bp
+    from .sparql import plain
+
     settings = settings or Settings.from_env()
     app = Flask("newsgraph")
     app.config["NEWSGRAPH"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     current = CurrentStore(settings.store, store)
     app.extensions["newsgraph.store"] = current
+    if settings.store == "memory:" or executors <= 0:
+        runner = LocalRunner(current)
+    else:
+        runner = Pool(settings.store, executors, settings.query_timeout)
+    app.extensions["newsgraph.runner"] = runner
+    app.register_blueprint(sparql_bp)
 
     @app.get("/health")
     def health():
@@ -46,6 +62,20 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @app.after_request
     def cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "86400"
         return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Response:
+        messages = {413: f"the request body is larger than {MAX_BODY // 1024} KiB"}
+        return plain(e.code or 500, messages.get(e.code, e.description or e.name))
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception) -> Response:
+        app.logger.exception("unexpected error")
+        return plain(500, f"internal error ({type(e).__name__}); the server log has the details")
 
     return app

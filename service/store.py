@@ -209,6 +209,12 @@ class Writer:
             self._flush_pending()
         return True
 
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Apply a SPARQL Update to this session's copy (one transaction; committed with the session)."""
+        self._flush_pending()
+        self._store.update(sparql, base_iri=base_iri)
+        self.changed = True
+
     def ensure_ontology(self, iris: Iris) -> None:
         """Keep a copy of the ontology in the store, so queries can use its labels and hierarchy."""
         data = ONTOLOGY_FILE.read_bytes()

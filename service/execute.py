@@ -1,0 +1,299 @@
+"""Running queries and updates where they can be stopped: a pool of executor processes.
+
+pyoxigraph cannot cancel a query and a thread cannot be stopped, so each query runs in a separate
+process that the web worker kills when the time limit passes: the CPU is freed at once, and a new
+executor takes its place. Results are serialised inside the executor, in the negotiated format, and
+streamed back in chunks through a pipe, so a large result never sits whole in memory.
+
+A request is a plain dict; the executor answers with messages:
+``("head", status, content_type)``, then ``("chunk", bytes)``…, then ``("end",)``; or
+``("error", status, message)`` before any head; or ``("abort", message)`` when evaluation fails
+after the head was sent (the HTTP response is then cut short).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from loaders.vocab import PREFIXES
+
+from .negotiate import GRAPH, RESULTS, NotAcceptable, choose
+from .store import StoreError
+
+CHUNK = 64 * 1024
+
+
+class Timeout(Exception):
+    pass
+
+
+class Busy(Exception):
+    pass
+
+
+@dataclass
+class Request:
+    op: str  # query | update
+    text: str
+    base_iri: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    accept: str | None = None
+    format: str | None = None
+
+
+# ---- the executor process ----------------------------------------------------------------------------
+
+
+class _PipeWriter:
+    """A binary file for pyoxigraph's serialisers that sends what they write in chunks."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.buffer = bytearray()
+
+    def write(self, data) -> int:
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.conn.send(("chunk", bytes(self.buffer)))
+            self.buffer.clear()
+
+
+def run_request(store, req: Request, conn) -> None:
+    """Execute one request against a :class:`service.store.Store` view, answering through ``conn``."""
+    if req.op == "update":
+        try:
+            with store.writer() as writer:
+                writer.update(req.text, base_iri=req.base_iri)
+        except SyntaxError as e:
+            conn.send(("error", 400, f"invalid update: {e}"))
+            return
+        except StoreError as e:
+            conn.send(("error", 503, str(e)))
+            return
+        except (OSError, RuntimeError, ValueError) as e:
+            conn.send(("error", 400, f"the update failed: {e}"))
+            return
+        conn.send(("head", 204, None))
+        conn.send(("end",))
+        return
+    kwargs: dict[str, Any] = {"base_iri": req.base_iri}
+    if req.default_graphs or req.named_graphs:
+        kwargs["union"] = False
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or None
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs] or None
+        if not req.default_graphs:  # only named graphs given: the default graph is empty
+            kwargs["default_graph"] = [ox.NamedNode("urn:x-newsgraph:empty")]
+    try:
+        results = store.query(req.text, **kwargs)
+    except SyntaxError as e:
+        conn.send(("error", 400, f"invalid query: {e}"))
+        return
+    except ValueError as e:
+        conn.send(("error", 400, str(e)))
+        return
+    kind = RESULTS if isinstance(results, ox.QuerySolutions | ox.QueryBoolean) else GRAPH
+    try:
+        fmt = choose(kind, req.accept, req.format)
+    except NotAcceptable as e:
+        conn.send(("error", 406, str(e)))
+        return
+    out = _PipeWriter(conn)
+    try:
+        if kind == RESULTS:
+            # evaluation is lazy: the first error may only come while serialising
+            first = _peek(results)
+            conn.send(("head", 200, fmt.content_type))
+            if first is not None:
+                first.serialize(out, fmt.engine)
+            else:
+                results.serialize(out, fmt.engine)
+        else:
+            triples = list(results)
+            conn.send(("head", 200, fmt.content_type))
+            prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+            ox.serialize(triples, out, fmt.engine, prefixes=prefixes)
+        out.flush()
+        conn.send(("end",))
+    except (OSError, RuntimeError, ValueError, SyntaxError) as e:
+        conn.send(("abort", str(e)))
+
+
+def _peek(results):
+    """Nothing to do for ASK; for SELECT, results stream and errors surface while serialising."""
+    return None
+
+
+def executor_main(conn, location: str) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the web worker decides when executors stop
+    from .store import open_store
+
+    store = open_store(location)
+    while True:
+        try:
+            req = conn.recv()
+        except EOFError:
+            return
+        if req is None:
+            return
+        if store.is_stale():
+            store = open_store(location)
+        try:
+            run_request(store, req, conn)
+        except Exception as e:  # never let one request take the executor down silently
+            conn.send(("error", 500, f"internal error: {type(e).__name__}: {e}"))
+        if req.op == "update":
+            store = open_store(location)
+
+
+# ---- the pool, in the web worker ---------------------------------------------------------------------
+
+
+class _Executor:
+    def __init__(self, location: str, ctx):
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(target=executor_main, args=(child, location), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.join(5)
+        self.conn.close()
+
+
+class Pool:
+    """Executor processes for one web worker; a request leases one, and kills it when time runs out."""
+
+    def __init__(self, location: str, size: int, timeout: float):
+        self.location = location
+        self.timeout = timeout
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._idle: queue.Queue[_Executor] = queue.Queue()
+        self._lock = threading.Lock()
+        self.killed = 0
+        for _ in range(size):
+            self._idle.put(_Executor(location, self._ctx))
+
+    def execute(self, req: Request) -> tuple[int, str | None, Iterator[bytes] | str]:
+        """(status, content type, body chunks) or (status, None, message) for an error."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            ex = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise Busy("every query executor is busy; try again shortly") from None
+        if not ex.process.is_alive():
+            ex = self._replace(ex)
+        ex.conn.send(req)
+        try:
+            first = self._recv(ex, deadline)
+        except Timeout:
+            self._kill(ex)
+            raise
+        if first[0] == "error":
+            self._idle.put(ex)
+            return first[1], None, first[2]
+        status, content_type = first[1], first[2]
+        return status, content_type, self._stream(ex, deadline)
+
+    def _stream(self, ex: _Executor, deadline: float) -> Iterator[bytes]:
+        done = False
+        try:
+            while True:
+                msg = self._recv(ex, deadline)
+                if msg[0] == "chunk":
+                    yield msg[1]
+                elif msg[0] == "end":
+                    done = True
+                    return
+                else:  # abort: the status line is gone; cutting the body short is all that is left
+                    return
+        except Timeout:
+            return
+        finally:
+            if done:
+                self._idle.put(ex)
+            else:  # timed out, aborted, or the client went away mid-stream: start clean
+                self._kill(ex)
+
+    def _recv(self, ex: _Executor, deadline: float):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not ex.conn.poll(remaining):
+            raise Timeout(f"the query ran longer than {self.timeout:g} s and was stopped")
+        try:
+            return ex.conn.recv()
+        except (EOFError, OSError):
+            return ("error", 500, "the query executor stopped unexpectedly")
+
+    def _kill(self, ex: _Executor) -> None:
+        ex.kill()
+        self.killed += 1
+        self._idle.put(_Executor(self.location, self._ctx))
+
+    def _replace(self, ex: _Executor) -> _Executor:
+        ex.kill()
+        return _Executor(self.location, self._ctx)
+
+    def close(self) -> None:
+        while True:
+            try:
+                ex = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            with contextlib.suppress(OSError):
+                ex.conn.send(None)
+            ex.process.join(1)
+            if ex.process.is_alive():
+                ex.kill()
+
+
+class _Collect:
+    """A pipe end that keeps what is sent, for running a request in this process."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    def send(self, msg) -> None:
+        self.messages.append(msg)
+
+
+class LocalRunner:
+    """Runs requests in the calling thread: for ``memory:`` stores, which executor processes cannot share.
+
+    No time limit can be enforced here; the on-disk store is what a public endpoint runs on.
+    """
+
+    def __init__(self, current):
+        self.current = current
+        self._lock = threading.Lock()
+
+    def execute(self, req: Request) -> tuple[int, str | None, Iterator[bytes] | str]:
+        conn = _Collect()
+        with self._lock:
+            run_request(self.current.get(), req, conn)
+        first = conn.messages[0]
+        if first[0] == "error":
+            return first[1], None, first[2]
+        chunks = [m[1] for m in conn.messages[1:] if m[0] == "chunk"]
+        return first[1], first[2], iter(chunks)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,188 @@
+"""The SPARQL 1.1 Protocol endpoint: ``/sparql`` for queries and token-guarded updates.
+
+Requests are checked here — method, media type, charset, parameters, the dataset, the update token,
+SERVICE/LOAD targets — and executed by :mod:`service.execute` under the time limit. Every error is a
+short plain-text message with the right status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Response, current_app, request
+
+from .execute import Busy, Request, Timeout
+from .negotiate import GRAPH, NotAcceptable, choose
+from .sparqltext import DatasetConflict, remote_targets, with_using
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+@bp.errorhandler(ProtocolError)
+def protocol_error(e: ProtocolError) -> Response:
+    return plain(e.status, str(e), e.headers)
+
+
+def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
+    """All protocol parameters (URL and form body), and the query or update text of a direct POST."""
+    params = {k: list(v) for k, v in parse_qs(request.query_string.decode("utf-8", "replace"),
+                                              keep_blank_values=True).items()}
+    if request.method != "POST":
+        return params, None, None
+    media = (request.mimetype or "").lower()
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"the request body must be UTF-8, not {charset}")
+    if not media:
+        raise ProtocolError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+                                 f"{QUERY} or {UPDATE}")
+    body = request.get_data(cache=False)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProtocolError(400, f"the request body is not valid UTF-8 (byte {e.start})") from None
+    if media == FORM:
+        for k, v in parse_qs(text, keep_blank_values=True).items():
+            params.setdefault(k, []).extend(v)
+        return params, None, None
+    if media == QUERY:
+        return params, text, None
+    if media == UPDATE:
+        return params, None, text
+    raise ProtocolError(415, f"unsupported Content-Type {media}: use {FORM}, {QUERY} or {UPDATE}")
+
+
+def _one(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise ProtocolError(400, f"give one `{name}` parameter, not {len(values)}")
+    return values[0] if values else None
+
+
+def _check_remote(text: str) -> None:
+    allow = current_app.config["NEWSGRAPH"].service_allow
+    for keyword, iri in remote_targets(text):
+        if iri is None or not any(iri.startswith(prefix) for prefix in allow):
+            target = f"<{iri}>" if iri else "a target that is not a plain IRI"
+            raise ProtocolError(400, f"{keyword} {target} is not allowed: this endpoint does not fetch remote data"
+                                     + (" (allowed prefixes: " + " ".join(allow) + ")" if allow else ""))
+
+
+def _check_token() -> None:
+    token = current_app.config["NEWSGRAPH"].update_token
+    if not token:
+        raise ProtocolError(403, "updates are disabled: the service has no NEWSGRAPH_UPDATE_TOKEN")
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise ProtocolError(401, "updates need Authorization: Bearer <token>",
+                            {"WWW-Authenticate": 'Bearer realm="newsgraph"'})
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    params, direct_query, direct_update = _params()
+    form_query, form_update = _one(params, "query"), _one(params, "update")
+    if request.method == "GET" and form_update is not None:
+        raise ProtocolError(400, "updates must be sent with POST")
+    given = [x for x in (direct_query, direct_update, form_query, form_update) if x is not None]
+    if len(given) > 1:
+        raise ProtocolError(400, "give either one query or one update")
+    if not given:
+        if request.method == "GET":
+            return service_description()
+        raise ProtocolError(400, "no query or update in the request")
+    base = request.base_url
+    if direct_update is not None or form_update is not None:
+        _check_token()
+        text = direct_update if direct_update is not None else form_update
+        _check_remote(text)
+        try:
+            text = with_using(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
+        except DatasetConflict as e:
+            raise ProtocolError(400, str(e)) from None
+        return _execute(Request("update", text, base))
+    text = direct_query if direct_query is not None else form_query
+    _check_remote(text)
+    if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
+        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
+                                 "queries take default-graph-uri and named-graph-uri")
+    fmt = _format(params)
+    return _execute(Request("query", text, base, params.get("default-graph-uri", []),
+                            params.get("named-graph-uri", []), request.headers.get("Accept"), fmt))
+
+
+def _format(params: dict[str, list[str]]) -> str | None:
+    """``format``, or the ``output``/``results`` that SPARQLWrapper and others send."""
+    for name in ("format", "output", "results"):
+        values = params.get(name)
+        if values:
+            return values[-1]
+    return None
+
+
+def _execute(req: Request) -> Response:
+    runner = current_app.extensions["newsgraph.runner"]
+    try:
+        status, content_type, body = runner.execute(req)
+    except Timeout as e:
+        return plain(503, f"{e}; narrow the query (LIMIT, more selective patterns) or ask the operator "
+                          "for a longer NEWSGRAPH_QUERY_TIMEOUT", {"Retry-After": "1"})
+    except Busy as e:
+        return plain(503, str(e), {"Retry-After": "1"})
+    if content_type is None:
+        if isinstance(body, str):
+            return plain(status, body)
+        return Response(status=status)
+    return Response(body, status=status, content_type=content_type, headers={"Vary": "Accept"})
+
+
+SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix void: <http://rdfs.org/ns/void#> .
+
+<{endpoint}> a sd:Service ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;
+    sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+    sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
+        formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:N-Quads, formats:TriG,
+        formats:JSON-LD, formats:RDF_XML ;
+    sd:defaultDataset [
+        a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph ; void:triples {triples} ]
+    ] .
+"""
+
+
+def service_description() -> Response:
+    import pyoxigraph as ox
+
+    store = current_app.extensions["newsgraph.store"].get()
+    text = SD.format(endpoint=request.base_url, triples=len(store))
+    try:
+        fmt = choose(GRAPH, request.headers.get("Accept"), _format(
+            {k: request.args.getlist(k) for k in ("format", "output")}))
+    except NotAcceptable as e:
+        return plain(406, str(e))
+    triples = ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)
+    data = ox.serialize(triples, format=fmt.engine,
+                        prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#"}
+                        if fmt.engine == ox.RdfFormat.TURTLE else None)
+    return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})

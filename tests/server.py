@@ -1,0 +1,75 @@
+"""A real `newsgraph serve` in a subprocess, on a free loopback port, for tests that speak HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+NEWSGRAPH = Path(sys.executable).parent / "newsgraph"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``with Server(store, token=..., timeout=...) as srv:`` → ``srv.url`` is the base URL."""
+
+    def __init__(self, store: Path | str, *, token: str | None = None, timeout: float | None = None,
+                 allow: str | None = None, workers: int = 1, env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"{self.url}/sparql"
+        self.store = str(store)
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("NEWSGRAPH_")}
+        if token:
+            environ["NEWSGRAPH_UPDATE_TOKEN"] = token
+        if timeout is not None:
+            environ["NEWSGRAPH_QUERY_TIMEOUT"] = str(timeout)
+        if allow:
+            environ["NEWSGRAPH_SERVICE_ALLOW"] = allow
+        environ.update(env or {})
+        self.env = environ
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+        self.log = b""
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            [str(NEWSGRAPH), "serve", "--store", self.store, "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(self.workers)],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"newsgraph serve exited: {self.process.stdout.read().decode()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError("newsgraph serve did not answer /health within 30 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        except ProcessLookupError:
+            pass
+        self.log = self.process.stdout.read() if self.process.stdout else b""
+        self.process = None
