@@ -38,6 +38,7 @@ MAX_BODY = 1024 * 1024  # bytes; a SPARQL request larger than this is refused wi
 
 def create_app(settings: Settings | None = None, store: Store | None = None, executors: int = 4) -> Flask:
     """The WSGI app. ``executors``: query processes per web worker (0 runs queries in the request thread)."""
+    from .cache import CachedGets, ResponseCache
     from .execute import LocalRunner, Pool
     from .sparql import bp as sparql_bp
     from .sparql import plain
@@ -49,9 +50,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     current = CurrentStore(settings.store, store)
     app.extensions["newsgraph.store"] = current
     if settings.store == "memory:" or executors <= 0:
-        runner = LocalRunner(current)
+        runner = LocalRunner(current)  # updates change a memory store in place: nothing to key a cache on
     else:
         runner = Pool(settings.store, executors, settings.query_timeout)
+        if settings.cache_mb > 0:
+            cache = ResponseCache(settings.cache_mb * 1024 * 1024)
+            app.extensions["newsgraph.cache"] = cache
+            app.wsgi_app = CachedGets(app.wsgi_app, current, cache)
     app.extensions["newsgraph.runner"] = runner
     app.register_blueprint(sparql_bp)
 

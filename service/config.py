@@ -16,6 +16,7 @@ class Settings:
     update_token: str | None = None
     query_timeout: float = 30.0
     service_allow: tuple[str, ...] = ()
+    cache_mb: int = 64
 
     @classmethod
     def from_env(cls, store: str | None = None, base: str | None = None) -> Settings:
@@ -32,4 +33,15 @@ class Settings:
             update_token=env.get("NEWSGRAPH_UPDATE_TOKEN") or None,
             query_timeout=query_timeout,
             service_allow=tuple(env.get("NEWSGRAPH_SERVICE_ALLOW", "").split()),
+            cache_mb=_int(env, "NEWSGRAPH_CACHE_MB", 64),
         )
+
+
+def _int(env, name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None

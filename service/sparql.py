@@ -139,6 +139,15 @@ def _format(params: dict[str, list[str]]) -> str | None:
 
 def _execute(req: Request) -> Response:
     runner = current_app.extensions["newsgraph.runner"]
+    cache = current_app.extensions.get("newsgraph.cache")
+    key = None
+    if cache is not None and req.op == "query" and request.method == "POST":  # GETs: see cache.CachedGets
+        version = current_app.extensions["newsgraph.store"].get().version
+        key = (version, req.text, req.base_iri, tuple(req.default_graphs), tuple(req.named_graphs),
+               req.accept, req.format)
+        hit = cache.get(key)
+        if hit is not None:
+            return Response(hit[2], status=hit[0], content_type=hit[1], headers={"Vary": "Accept"})
     try:
         status, content_type, body = runner.execute(req)
     except Timeout as e:
@@ -150,6 +159,8 @@ def _execute(req: Request) -> Response:
         if isinstance(body, str):
             return plain(status, body)
         return Response(status=status)
+    if key is not None and status == 200:
+        body = cache.recording(key, status, content_type, body)
     return Response(body, status=status, content_type=content_type, headers={"Vary": "Accept"})
 
 

@@ -212,7 +212,7 @@ class Writer:
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update to this session's copy (one transaction; committed with the session)."""
         self._flush_pending()
-        self._store.update(sparql, base_iri=base_iri)
+        self._store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
         self.changed = True
 
     def ensure_ontology(self, iris: Iris) -> None:
