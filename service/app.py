@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     if settings.store == "memory:" or executors <= 0:
         runner = LocalRunner(current)  # updates change a memory store in place: nothing to key a cache on
     else:
-        runner = Pool(settings.store, executors, settings.query_timeout)
+        # with nothing allow-listed, executors need no network at all: they get none
+        runner = Pool(settings.store, executors, settings.query_timeout, isolate=not settings.service_allow)
         if settings.cache_mb > 0:
             cache = ResponseCache(settings.cache_mb * 1024 * 1024)
             app.extensions["newsgraph.cache"] = cache

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from .negotiate import GRAPH, RESULTS, NotAcceptable, choose
 from .store import StoreError
 
 CHUNK = 64 * 1024
+EMPTY_GRAPH = "urn:x-newsgraph:empty"
 
 
 class Timeout(Exception):
@@ -40,6 +42,11 @@ class Timeout(Exception):
 
 class Busy(Exception):
     pass
+
+
+class StreamAborted(Exception):
+    """Raised inside a response body: the server closes the connection, so the client sees a cut
+    answer rather than a complete-looking one, and no cache keeps it."""
 
 
 @dataclass
@@ -57,10 +64,12 @@ class Request:
 
 
 class _PipeWriter:
-    """A binary file for pyoxigraph's serialisers that sends what they write in chunks."""
+    """A binary file for pyoxigraph's serialisers that sends what they write in chunks, after ``head``."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, head: tuple):
         self.conn = conn
+        self.head = head
+        self.head_sent = False
         self.buffer = bytearray()
 
     def write(self, data) -> int:
@@ -70,6 +79,9 @@ class _PipeWriter:
         return len(data)
 
     def flush(self) -> None:
+        if not self.head_sent:
+            self.conn.send(self.head)
+            self.head_sent = True
         if self.buffer:
             self.conn.send(("chunk", bytes(self.buffer)))
             self.buffer.clear()
@@ -94,19 +106,19 @@ def run_request(store, req: Request, conn) -> None:
         conn.send(("end",))
         return
     kwargs: dict[str, Any] = {"base_iri": req.base_iri}
-    if req.default_graphs or req.named_graphs:
-        kwargs["union"] = False
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or None
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs] or None
-        if not req.default_graphs:  # only named graphs given: the default graph is empty
-            kwargs["default_graph"] = [ox.NamedNode("urn:x-newsgraph:empty")]
     try:
+        if req.default_graphs or req.named_graphs:
+            # only named graphs given: the default graph is then empty (SPARQL 1.1 Protocol §2.1.4)
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or [ox.NamedNode(EMPTY_GRAPH)]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs] or None
+            if kwargs["named_graphs"] is None:
+                kwargs["named_graphs"] = []
         results = store.query(req.text, **kwargs)
     except SyntaxError as e:
         conn.send(("error", 400, f"invalid query: {e}"))
         return
     except ValueError as e:
-        conn.send(("error", 400, str(e)))
+        conn.send(("error", 400, f"invalid request: {e}"))
         return
     kind = RESULTS if isinstance(results, ox.QuerySolutions | ox.QueryBoolean) else GRAPH
     try:
@@ -114,34 +126,49 @@ def run_request(store, req: Request, conn) -> None:
     except NotAcceptable as e:
         conn.send(("error", 406, str(e)))
         return
-    out = _PipeWriter(conn)
+    # nothing is sent before the engine has produced the first chunk (or finished): a query that is
+    # stopped by the time limit, or fails while evaluating, still gets its proper status
+    out = _PipeWriter(conn, head=("head", 200, fmt.content_type))
     try:
         if kind == RESULTS:
-            # evaluation is lazy: the first error may only come while serialising
-            first = _peek(results)
-            conn.send(("head", 200, fmt.content_type))
-            if first is not None:
-                first.serialize(out, fmt.engine)
-            else:
-                results.serialize(out, fmt.engine)
+            results.serialize(out, fmt.engine)
         else:
-            triples = list(results)
-            conn.send(("head", 200, fmt.content_type))
             prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-            ox.serialize(triples, out, fmt.engine, prefixes=prefixes)
-        out.flush()
-        conn.send(("end",))
+            ox.serialize(results, out, fmt.engine, prefixes=prefixes)
     except (OSError, RuntimeError, ValueError, SyntaxError) as e:
-        conn.send(("abort", str(e)))
+        if out.head_sent:
+            conn.send(("abort", str(e)))
+        else:
+            conn.send(("error", 400, f"the query failed: {e}"))
+        return
+    out.flush()
+    conn.send(("end",))
 
 
-def _peek(results):
-    """Nothing to do for ASK; for SELECT, results stream and errors surface while serialising."""
-    return None
+CLONE_NEWNET = 0x40000000
 
 
-def executor_main(conn, location: str) -> None:
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own, with no interface up.
+
+    Defence in depth behind the SERVICE/LOAD check of :mod:`service.sparqltext`: should a spelling
+    ever slip past it, the engine still has nowhere to connect to. Needs CAP_SYS_ADMIN (root, as
+    here); where it is refused the text check stands alone. True when the process is isolated.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(CLONE_NEWNET) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def executor_main(conn, location: str, isolate: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the web worker decides when executors stop
+    if isolate and not isolate_network():
+        print("newsgraph: executors cannot get a network namespace of their own; SERVICE/LOAD are "
+              "stopped by the query check alone", file=sys.stderr)
     from .store import open_store
 
     store = open_store(location)
@@ -166,10 +193,10 @@ def executor_main(conn, location: str) -> None:
 
 
 class _Executor:
-    def __init__(self, location: str, ctx):
+    def __init__(self, location: str, ctx, isolate: bool):
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=executor_main, args=(child, location), daemon=True)
+        self.process = ctx.Process(target=executor_main, args=(child, location, isolate), daemon=True)
         self.process.start()
         child.close()
 
@@ -183,15 +210,16 @@ class _Executor:
 class Pool:
     """Executor processes for one web worker; a request leases one, and kills it when time runs out."""
 
-    def __init__(self, location: str, size: int, timeout: float):
+    def __init__(self, location: str, size: int, timeout: float, isolate: bool = True):
         self.location = location
         self.timeout = timeout
+        self.isolate = isolate
         self._ctx = multiprocessing.get_context("forkserver")
         self._idle: queue.Queue[_Executor] = queue.Queue()
         self._lock = threading.Lock()
         self.killed = 0
         for _ in range(size):
-            self._idle.put(_Executor(location, self._ctx))
+            self._idle.put(_Executor(location, self._ctx, isolate))
 
     def execute(self, req: Request) -> tuple[int, str | None, Iterator[bytes] | str]:
         """(status, content type, body chunks) or (status, None, message) for an error."""
@@ -212,6 +240,10 @@ class Pool:
             self._idle.put(ex)
             return first[1], None, first[2]
         status, content_type = first[1], first[2]
+        if content_type is None:  # no body (an update): wait for its end, then the executor is free again
+            for _ in self._stream(ex, deadline):
+                pass
+            return status, None, ""
         return status, content_type, self._stream(ex, deadline)
 
     def _stream(self, ex: _Executor, deadline: float) -> Iterator[bytes]:
@@ -225,9 +257,9 @@ class Pool:
                     done = True
                     return
                 else:  # abort: the status line is gone; cutting the body short is all that is left
-                    return
-        except Timeout:
-            return
+                    raise StreamAborted(msg[1] if len(msg) > 1 else "the query failed")
+        except Timeout as e:
+            raise StreamAborted(str(e)) from None
         finally:
             if done:
                 self._idle.put(ex)
@@ -246,11 +278,11 @@ class Pool:
     def _kill(self, ex: _Executor) -> None:
         ex.kill()
         self.killed += 1
-        self._idle.put(_Executor(self.location, self._ctx))
+        self._idle.put(_Executor(self.location, self._ctx, self.isolate))
 
     def _replace(self, ex: _Executor) -> _Executor:
         ex.kill()
-        return _Executor(self.location, self._ctx)
+        return _Executor(self.location, self._ctx, self.isolate)
 
     def close(self) -> None:
         while True:

@@ -80,7 +80,7 @@ def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
         for pattern, q in ranges:
             if pattern == media:
                 s = 2
-            elif pattern == f"{major}/*":
+            elif pattern == f"{major}/*" and media == fmt.media_type:  # text/* is not a request for text/xml
                 s = 1
             elif pattern == "*/*":
                 s = 0
@@ -94,13 +94,15 @@ def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
 def choose(kind: str, accept: str | None = None, fmt: str | None = None) -> Format:
     """The format for a result of ``kind``: ``fmt`` (a name or media type) wins over ``accept``."""
     candidates = [f for f in FORMATS if f.kind == kind]
-    if fmt:
-        wanted = fmt.strip().lower()
-        for f in candidates:
-            if wanted in f.names or wanted == f.media_type or wanted in f.also:
-                return f
-        raise NotAcceptable(f"format={fmt!r} cannot be produced for this query; use one of "
-                            + ", ".join(f.names[0] for f in candidates))
+    if fmt:  # one value or a comma-separated list, as SPARQLWrapper sends; the first that fits wins
+        for wanted in (w.strip().lower() for w in fmt.split(",")):
+            for f in candidates:
+                if wanted in f.names or wanted == f.media_type or wanted in f.also:
+                    return f
+        if not accept:
+            raise NotAcceptable(f"format={fmt!r} cannot be produced for this query; use one of "
+                                + ", ".join(f.names[0] for f in candidates))
+        # a format this query cannot take (csv for a CONSTRUCT, n3…): the Accept header decides
     ranges = parse_accept(accept)
     if not ranges:
         return candidates[0]

@@ -18,6 +18,8 @@ from .sparqltext import DatasetConflict, remote_targets, with_using
 
 bp = Blueprint("sparql", __name__)
 
+#: names clients use for "the default graph" (rdflib sends its own with every query): ours is the union
+DEFAULT_GRAPH_NAMES = frozenset({"urn:x-rdflib:default"})
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -52,7 +54,13 @@ def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
     if not media:
         raise ProtocolError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
                                  f"{QUERY} or {UPDATE}")
-    body = request.get_data(cache=False)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # a chunked body has no Content-Length, and Werkzeug's stream quietly stops at the limit: read
+    # the server's input itself, one byte past the limit, to tell "too large" from "just fits"
+    stream = request.stream if request.content_length is not None else request.environ["wsgi.input"]
+    body = stream.read(limit + 1)
+    if len(body) > limit:
+        raise ProtocolError(413, f"the request body is larger than {limit // 1024} KiB")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -124,17 +132,16 @@ def sparql() -> Response:
         raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
                                  "queries take default-graph-uri and named-graph-uri")
     fmt = _format(params)
-    return _execute(Request("query", text, base, params.get("default-graph-uri", []),
-                            params.get("named-graph-uri", []), request.headers.get("Accept"), fmt))
+    default_graphs = [g for g in params.get("default-graph-uri", []) if g not in DEFAULT_GRAPH_NAMES]
+    return _execute(Request("query", text, base, default_graphs, params.get("named-graph-uri", []),
+                            request.headers.get("Accept"), fmt))
 
 
 def _format(params: dict[str, list[str]]) -> str | None:
-    """``format``, or the ``output``/``results`` that SPARQLWrapper and others send."""
-    for name in ("format", "output", "results"):
-        values = params.get(name)
-        if values:
-            return values[-1]
-    return None
+    """``format``, or the ``output``/``results`` that SPARQLWrapper and others send (all values, in order)."""
+    values = [v.strip() for name in ("format", "output", "results") for value in params.get(name, [])
+              for v in value.split(",") if v.strip()]
+    return ",".join(values) or None
 
 
 def _execute(req: Request) -> Response:
@@ -156,9 +163,11 @@ def _execute(req: Request) -> Response:
     except Busy as e:
         return plain(503, str(e), {"Retry-After": "1"})
     if content_type is None:
-        if isinstance(body, str):
+        if body:
             return plain(status, body)
-        return Response(status=status)
+        response = Response(status=status)  # an update: 204, no body and so no Content-Type
+        del response.headers["Content-Type"]
+        return response
     if key is not None and status == 200:
         body = cache.recording(key, status, content_type, body)
     return Response(body, status=status, content_type=content_type, headers={"Vary": "Accept"})

@@ -16,7 +16,8 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n\r]|\\.)*"'
                      r"|'(?:[^'\\\n\r]|\\.)*'", re.S)
-_WORD = re.compile(r"[?$]?[A-Za-z_\u00C0-\uFFFF][\w\u00B7\u00C0-\uFFFF.-]*(?::[\w\u00C0-\uFFFF.%-]*)?|:[\w.%-]*")
+_WORD = re.compile(r"[?$]?[A-Za-z_\u00C0-\uFFFF][\w\u00B7\u00C0-\uFFFF.-]*(?::(?:[\w\u00C0-\uFFFF.%:-]|\\.)*)?"
+                   r"|:(?:[\w.%:-]|\\.)*")
 
 
 @dataclass(frozen=True)
@@ -66,37 +67,80 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
-def _keyword(t: Token, word: str) -> bool:
-    return t.kind == "word" and t.text.upper() == word
+def mask(text: str, quoted_iris: bool = True) -> tuple[str, dict[int, str]]:
+    """The text with strings and comments blanked out and each IRI replaced by ``<`` + spaces + ``>``.
+
+    Returns the masked text (same length, so positions agree) and the IRIs by their start position.
+    A backslash outside strings and IRIs escapes the next character (``ex:a\\#b`` is one name, not a
+    name and a comment), as in SPARQL's local names. ``quoted_iris=False`` reads a ``<`` whose IRI
+    would contain a quote as the less-than operator (``FILTER(?q<'>')``): the two readings disagree
+    about what is code, so :func:`remote_targets` checks both.
+    """
+    out = list(text)
+    iris: dict[int, str] = {}
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+        elif ch == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        elif ch == "<" and (m := _IRIREF.match(text, i)) and (quoted_iris or "'" not in m.group(0)):
+            iris[i] = m.group(0)[1:-1]
+            out[i + 1:m.end() - 1] = " " * (m.end() - i - 2)
+            i = m.end()
+        elif ch in "\"'" and (m := _STRING.match(text, i)):
+            out[i:m.end()] = " " * (m.end() - i)
+            i = m.end()
+        else:
+            i += 1
+    return "".join(out), iris
+
+
+_NAME_CHAR = r"A-Za-z0-9_\u00B7\u00C0-\uFFFF"
+# a keyword may be glued to what follows (the engine reads SERVICESILENT) and to a preceding number
+# (0.7SERVICE); only a letter, ``?``/``$`` (a variable) or ``:`` (a prefixed name) before it rules it out
+_KEYWORD = re.compile(r"(?<![A-Za-z\u00B7\u00C0-\uFFFF?$:])(SERVICE|LOAD)", re.I)
+_SILENT = re.compile(r"\s*SILENT", re.I)
+_PNAME = re.compile(rf"([{_NAME_CHAR}][{_NAME_CHAR}.\-]*)?:((?:[{_NAME_CHAR}.%:\-]|\\.)*)")
+_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z0-9_\u00B7\u00C0-\uFFFF.\-]*):\s*<", re.I)
 
 
 def remote_targets(text: str) -> list[tuple[str, str | None]]:
-    """Every ``SERVICE`` and ``LOAD`` with the IRI it would reach (None when it is not a plain IRI)."""
-    toks = tokens(decode_escapes(text))
-    prefixes = _prefixes(toks)
+    """Every ``SERVICE`` and ``LOAD`` with the IRI it would reach (None when it is not a plain IRI).
+
+    Deliberately wider than the grammar: a keyword glued to what follows (``SERVICE:x``) or after a
+    dot (``?o.SERVICE``) counts, so that no spelling the engine accepts slips past; the price is a
+    rare refusal of a name like ``ex:a.SERVICE``.
+    """
+    decoded = decode_escapes(text)
     found: list[tuple[str, str | None]] = []
-    for i, t in enumerate(toks):
-        if _keyword(t, "SERVICE") or _keyword(t, "LOAD"):
-            j = i + 1
-            if j < len(toks) and _keyword(toks[j], "SILENT"):
-                j += 1
-            target = toks[j] if j < len(toks) else None
-            iri = None
-            if target is not None and target.kind == "iri":
-                iri = target.text
-            elif target is not None and target.kind == "word" and ":" in target.text and target.text[0] not in "?$":
-                prefix, _, local = target.text.partition(":")
-                iri = prefixes[prefix] + local if prefix in prefixes else None
-            found.append((t.text.upper(), iri))
+    for quoted_iris in (True, False):
+        for target in _targets(*mask(decoded, quoted_iris)):
+            if target not in found:
+                found.append(target)
     return found
 
 
-def _prefixes(toks: list[Token]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for i, t in enumerate(toks[:-2]):
-        if _keyword(t, "PREFIX") and toks[i + 1].kind == "word" and toks[i + 2].kind == "iri":
-            out[toks[i + 1].text.rstrip(":")] = toks[i + 2].text
-    return out
+def _targets(masked: str, iris: dict[int, str]) -> list[tuple[str, str | None]]:
+    prefixes = {m.group(1) or "": iris.get(m.end() - 1, "") for m in _PREFIX_DECL.finditer(masked)}
+    found: list[tuple[str, str | None]] = []
+    for m in _KEYWORD.finditer(masked):
+        pos = m.end()
+        if silent := _SILENT.match(masked, pos):
+            pos = silent.end()
+        while pos < len(masked) and masked[pos].isspace():
+            pos += 1
+        iri = None
+        if pos in iris:
+            iri = iris[pos]
+        elif (name := _PNAME.match(masked, pos)) and (name.group(1) or "") in prefixes:
+            iri = prefixes[name.group(1) or ""] + name.group(2).replace("\\", "")
+        found.append((m.group(1).upper(), iri))
+    return found
 
 
 class DatasetConflict(ValueError):

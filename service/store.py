@@ -60,10 +60,13 @@ class Store:
     # ---- reading --------------------------------------------------------------------------------
 
     def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
-              base_iri: str | None = None, union: bool = True):
-        """Run a SPARQL query; the default graph is the union of all graphs unless ``union`` is False."""
-        return self._store.query(sparql, use_default_graph_as_union=union, substitutions=substitutions,
-                                 base_iri=base_iri, prefixes=PREFIXES)
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None):
+        """Run a SPARQL query. The default graph is the union of all graphs, unless ``default_graph``
+        names the graphs to merge instead (as the protocol's ``default-graph-uri`` does)."""
+        return self._store.query(sparql, use_default_graph_as_union=default_graph is None and named_graphs is None,
+                                 default_graph=default_graph, named_graphs=named_graphs,
+                                 substitutions=substitutions, base_iri=base_iri, prefixes=PREFIXES)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -43,14 +44,17 @@ class Server:
         self.log = b""
 
     def __enter__(self) -> Server:
+        # the log goes to a file: a pipe nobody reads fills up and blocks the server after a few hundred requests
+        self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(NEWSGRAPH), "serve", "--store", self.store, "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"newsgraph serve exited: {self.process.stdout.read().decode()}")
+                self._log.seek(0)
+                raise RuntimeError(f"newsgraph serve exited: {self._log.read().decode()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=1) as r:
                     if r.status == 200:
@@ -71,5 +75,7 @@ class Server:
             self.process.wait(5)
         except ProcessLookupError:
             pass
-        self.log = self.process.stdout.read() if self.process.stdout else b""
+        self._log.seek(0)
+        self.log = self._log.read()
+        self._log.close()
         self.process = None
