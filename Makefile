@@ -32,7 +32,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-test
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/load.py --articles 10000
+	$(BIN)/python bench/endpoint.py --duration 10
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

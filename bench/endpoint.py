@@ -71,6 +71,8 @@ def oxigraph_binary() -> str:
 
 
 def wrk(url: str, duration: int, connections: int) -> dict:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": ACCEPT})) as r:
+        size = len(r.read())
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Accept: {ACCEPT}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -81,7 +83,8 @@ def wrk(url: str, duration: int, connections: int) -> dict:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99"), "non2xx": int(errors.group(1)) if errors else 0}
+    return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99"), "non2xx": int(errors.group(1)) if errors else 0,
+            "bytes": size, "url": url}
 
 
 def serve(cmd: list[str], env: dict, health: str) -> subprocess.Popen:
@@ -129,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                 subject = json.load(r)["results"]["bindings"][0]["e"]["value"]
             queries = {name: q.replace("SUBJECT", subject) for name, q in QUERIES.items()}
             results["queries"] = queries
+            for q in queries.values():  # warm-up, not timed: the first queries fill the engine's caches
+                wrk(f"http://127.0.0.1:{port_ox}/query?union-default-graph&" + urllib.parse.urlencode({"query": q}),
+                    2, args.connections)
             results["servers"]["oxigraph"] = {
                 name: wrk(f"http://127.0.0.1:{port_ox}/query?union-default-graph&"
                           + urllib.parse.urlencode({"query": q}), args.duration, args.connections)
@@ -140,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             proc = serve([newsgraph, "serve", "--store", str(store), "--port", str(port), "--workers", "2"],
                          {**env, **extra}, f"http://127.0.0.1:{port}/health")
             try:
+                time.sleep(5)  # each web worker starts its executor processes after /health first answers
+                for q in queries.values():  # the same warm-up as Oxigraph gets
+                    wrk(f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": q}), 2,
+                        args.connections)
                 results["servers"][label] = {
                     name: wrk(f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": q}),
                               args.duration, args.connections)
