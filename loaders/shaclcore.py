@@ -68,6 +68,8 @@ class Graph:
         out: dict = {}
         inv: dict = {}
         by_pred: dict = {}
+        # the two index updates are written out rather than shared through a helper: this loop runs
+        # once per triple of every article loaded, and the call would cost more than the work
         for t in triples:
             s, p, o = t.subject, t.predicate.value, t.object
             d = out.get(s)
