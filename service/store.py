@@ -51,9 +51,10 @@ class StoreError(Exception):
 class Store:
     """A read view of the dataset: the current version of an on-disk store, or an in-memory store."""
 
-    def __init__(self, store: ox.Store, location: str, version: str | None = None):
+    def __init__(self, store: ox.Store, location: str, version: str | None = None, plain: bool = False):
         self._store = store
         self.location = location
+        self.plain = plain
         #: the version folder this view reads, for noticing that a load made a newer one current
         self.version = version
 
@@ -135,6 +136,10 @@ class Store:
 
     def writer(self) -> Writer:
         """A load session: see the module's docstring. Use as a context manager."""
+        if self.plain:
+            raise StoreError(f"{self.location} is a pyoxigraph folder that newsgraph did not create: it can be "
+                             f"queried and exported, not loaded into; `newsgraph export --store {self.location}` "
+                             f"and load the dump into a new --store path")
         if self.version is None:
             return Writer(self._store, self, None)
         return Writer(None, self, Path(self.location))
@@ -347,8 +352,11 @@ def open_store(location: str) -> Store:
         return Store(ox.Store(), location)
     path = Path(location)
     if path.exists() and not path.is_symlink():
-        raise StoreError(f"{location} is a folder that newsgraph did not create: newsgraph keeps its store as a "
-                         f"link to versioned snapshots; choose a new --store path, or load an export into one")
+        # a plain pyoxigraph folder (made by another tool): readable, but loads need the versioned layout
+        try:
+            return Store(ox.Store.read_only(str(path)), location, version=None, plain=True)
+        except OSError as e:
+            raise StoreError(f"{location} is not a pyoxigraph store: {e}") from None
     version = current_version(path)
     if version is None:  # nothing loaded yet: an empty view
         return Store(ox.Store(), location, version="")

@@ -1,0 +1,75 @@
+"""The on-disk store: versions behind a symlink, atomic commits, crash leftovers, plain folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pyoxigraph as ox
+from conftest import SEEDS
+
+
+def versions(store) -> list[str]:
+    folder = store.parent / f".{store.name}-versions"
+    return sorted(p.name for p in folder.iterdir() if p.name.isdigit())
+
+
+def test_a_load_commits_a_new_version_and_keeps_the_previous_one(cli, tmp_path):
+    assert cli("load", str(SEEDS / "entities.yaml")).exit_code == 0
+    assert os.readlink(cli.store) == ".store-versions/000001"
+    assert cli("load", str(SEEDS)).exit_code == 0
+    assert os.readlink(cli.store) == ".store-versions/000002"
+    # an unchanged load writes no new version
+    assert cli("load", str(SEEDS)).exit_code == 0
+    assert os.readlink(cli.store) == ".store-versions/000002"
+    assert versions(cli.store) == ["000001", "000002"]
+
+
+def test_a_crashed_load_leaves_the_store_as_it_was_and_is_cleaned_up(cli, tmp_path):
+    assert cli("load", str(SEEDS)).exit_code == 0
+    before = cli.export()
+    # what a load killed before its commit leaves behind: a version folder with no commit mark
+    folder = cli.store.parent / ".store-versions"
+    shutil.copytree(folder / "000001", folder / "000002")
+    assert cli.export() == before  # readers follow the link, not the newest folder
+    other = tmp_path / "extra.ttl"
+    other.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
+    assert cli("load", str(other)).exit_code == 0
+    assert versions(cli.store) == ["000001", "000002"]  # the leftover was removed, its number reused
+    assert (folder / "000002.committed").exists()
+    assert cli.export() > before
+
+
+def test_only_one_load_at_a_time(cli, tmp_path):
+    import fcntl
+
+    assert cli("load", str(SEEDS / "entities.yaml")).exit_code == 0
+    lock = open(cli.store.parent / ".store-versions" / "LOCK", "w")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = cli("load", str(SEEDS))
+        assert result.exit_code == 2
+        assert "another load" in result.stderr
+    finally:
+        lock.close()
+    assert cli("load", str(SEEDS)).exit_code == 0
+
+
+def test_a_plain_pyoxigraph_folder_is_readable_but_not_loaded_into(cli, tmp_path):
+    plain = tmp_path / "plain"
+    store = ox.Store(str(plain))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/b"),
+                      ox.Literal("c"), ox.NamedNode("http://example.org/g")))
+    store.flush()
+    del store
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    runner = CliRunner()
+    exported = runner.invoke(main, ["export", "--store", str(plain)])
+    assert exported.exit_code == 0
+    assert '<http://example.org/a> <http://example.org/b> "c" <http://example.org/g> .' in exported.stdout
+    refused = runner.invoke(main, ["load", "--store", str(plain), str(SEEDS)])
+    assert refused.exit_code == 2
+    assert "not loaded into" in refused.stderr
