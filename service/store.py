@@ -19,7 +19,7 @@ On disk, for ``--store data/store``::
     data/.store-versions/000007  the current version (a pyoxigraph store)
     data/.store-versions/LOCK    held by the one load that may run at a time
 
-``memory:`` stores are written in place, one transaction per unit.
+``memory:`` stores are written in place: they have no versions and vanish with the process.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -324,24 +323,6 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def update_text(replace: Iterable[ox.NamedNode], quads: Iterable[ox.Quad]) -> str:
-    """One SPARQL Update request that drops graphs and inserts quads; terms print as N-Triples."""
-    parts = [f"DROP SILENT GRAPH {g} ;" for g in replace]
-    by_graph: dict[str, list[str]] = {}
-    for q in quads:
-        by_graph.setdefault(str(q.graph_name), []).append(f"{q.subject} {q.predicate} {q.object} .")
-    if by_graph:
-        parts.append("INSERT DATA {")
-        for g, triples in by_graph.items():
-            parts.append(f"GRAPH {g} {{")
-            parts.extend(triples)
-            parts.append("}")
-        parts.append("}")
-    elif parts:
-        parts[-1] = parts[-1].rstrip(" ;")
-    return "\n".join(parts)
 
 
 def open_store(location: str) -> Store:
