@@ -19,8 +19,8 @@ from .store import Store, StoreError, open_store
 
 def store_options(f):
     f = click.option("--base", metavar="IRI", help="Base of minted IRIs [env NEWSGRAPH_BASE_IRI].")(f)
-    f = click.option("--store", metavar="PATH|memory:|URL",
-                     help="The store: a folder, memory:, or a SPARQL endpoint [env NEWSGRAPH_STORE].")(f)
+    f = click.option("--store", metavar="PATH|memory:",
+                     help="The store: a path (default data/store) or memory: [env NEWSGRAPH_STORE].")(f)
     return f
 
 

@@ -216,7 +216,6 @@ class Pool:
         self.isolate = isolate
         self._ctx = multiprocessing.get_context("forkserver")
         self._idle: queue.Queue[_Executor] = queue.Queue()
-        self._lock = threading.Lock()
         self.killed = 0
         for _ in range(size):
             self._idle.put(_Executor(location, self._ctx, isolate))
@@ -230,7 +229,11 @@ class Pool:
             raise Busy("every query executor is busy; try again shortly") from None
         if not ex.process.is_alive():
             ex = self._replace(ex)
-        ex.conn.send(req)
+        try:
+            ex.conn.send(req)
+        except OSError:  # it died since: a fresh one takes the request
+            ex = self._replace(ex)
+            ex.conn.send(req)
         try:
             first = self._recv(ex, deadline)
         except Timeout:

@@ -168,6 +168,10 @@ def _execute(req: Request) -> Response:
         response = Response(status=status)  # an update: 204, no body and so no Content-Type
         del response.headers["Content-Type"]
         return response
+    if request.method == "HEAD":  # the headers only; the body is still read, so the executor is freed
+        for _ in body:
+            pass
+        return Response(status=status, content_type=content_type, headers={"Vary": "Accept"})
     if key is not None and status == 200:
         body = cache.recording(key, status, content_type, body)
     return Response(body, status=status, content_type=content_type, headers={"Vary": "Accept"})
@@ -179,8 +183,8 @@ SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 
 <{endpoint}> a sd:Service ;
     sd:endpoint <{endpoint}> ;
-    sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;
-    sd:feature sd:UnionDefaultGraph, sd:BasicFederatedQuery ;
+    sd:supportedLanguage {languages} ;
+    sd:feature {features} ;
     sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
         formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:N-Quads, formats:TriG,
         formats:JSON-LD, formats:RDF_XML ;
@@ -195,7 +199,10 @@ def service_description() -> Response:
     import pyoxigraph as ox
 
     store = current_app.extensions["newsgraph.store"].get()
-    text = SD.format(endpoint=request.base_url, triples=len(store))
+    settings = current_app.config["NEWSGRAPH"]
+    languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if settings.update_token else "")
+    features = "sd:UnionDefaultGraph" + (", sd:BasicFederatedQuery" if settings.service_allow else "")
+    text = SD.format(endpoint=request.base_url, triples=len(store), languages=languages, features=features)
     try:
         fmt = choose(GRAPH, request.headers.get("Accept"), _format(
             {k: request.args.getlist(k) for k in ("format", "output")}))

@@ -101,46 +101,101 @@ def mask(text: str, quoted_iris: bool = True) -> tuple[str, dict[int, str]]:
 
 
 _NAME_CHAR = r"A-Za-z0-9_\u00B7\u00C0-\uFFFF"
-# a keyword may be glued to what follows (the engine reads SERVICESILENT) and to a preceding number
-# (0.7SERVICE); only a letter, ``?``/``$`` (a variable) or ``:`` (a prefixed name) before it rules it out
-_KEYWORD = re.compile(r"(?<![A-Za-z\u00B7\u00C0-\uFFFF?$:])(SERVICE|LOAD)", re.I)
+# a keyword counts wherever it starts, even glued to what follows (the engine reads SERVICESILENT)
+# or to a number before it (0.7SERVICE); only ``?``/``$`` (a variable) or ``:`` (a prefixed name)
+# right before it rule it out. After a letter (trueSERVICE) it counts when a target follows it.
+_KEYWORD = re.compile(r"(?<![?$:])(SERVICE|LOAD)", re.I)
+_AFTER_LETTER = re.compile(r"[A-Za-z\u00B7\u00C0-\uFFFF]")
 _SILENT = re.compile(r"\s*SILENT", re.I)
 _PNAME = re.compile(rf"([{_NAME_CHAR}][{_NAME_CHAR}.\-]*)?:((?:[{_NAME_CHAR}.%:\-]|\\.)*)")
-_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z0-9_\u00B7\u00C0-\uFFFF.\-]*):\s*<", re.I)
+_VAR = re.compile(r"[?$][A-Za-z0-9_]")
+_PREFIX_DECL = re.compile(r"PREFIX\s*([A-Za-z0-9_\u00B7\u00C0-\uFFFF.\-]*):\s*<", re.I)
+_IRI_AT = re.compile(r'<([^<>"{}|^`\\\x00-\x20]*)>')
 
 
 def remote_targets(text: str) -> list[tuple[str, str | None]]:
     """Every ``SERVICE`` and ``LOAD`` with the IRI it would reach (None when it is not a plain IRI).
 
-    Deliberately wider than the grammar: a keyword glued to what follows (``SERVICE:x``) or after a
-    dot (``?o.SERVICE``) counts, so that no spelling the engine accepts slips past; the price is a
-    rare refusal of a name like ``ex:a.SERVICE``.
+    Deliberately wider than the grammar. A ``<`` may open an IRI or compare two values, and only the
+    parser knows which, so the text is read three ways — IRIs as written; a quoted ``<'>`` as a
+    comparison; every ``<`` as a comparison — and a keyword found in any reading counts. A keyword
+    glued to a preceding number or to what follows counts too. The price is a rare refusal of an
+    odd name; a prefix declared twice is checked with every IRI it was given.
     """
     decoded = decode_escapes(text)
     found: list[tuple[str, str | None]] = []
-    for quoted_iris in (True, False):
-        for target in _targets(*mask(decoded, quoted_iris)):
+    for reading in ("iris", "quoted", "none"):
+        masked, iris = mask(decoded, quoted_iris=reading == "iris") if reading != "none" else _no_iris(decoded)
+        for target in _targets(decoded, masked, iris, strict_shape=reading == "none"):
             if target not in found:
                 found.append(target)
     return found
 
 
-def _targets(masked: str, iris: dict[int, str]) -> list[tuple[str, str | None]]:
-    prefixes = {m.group(1) or "": iris.get(m.end() - 1, "") for m in _PREFIX_DECL.finditer(masked)}
+def _no_iris(text: str) -> tuple[str, dict[int, str]]:
+    """The text with strings and comments masked but no IRIs: every ``<`` read as a comparison."""
+    out, iris = mask(text)
+    chars = list(out)
+    for start, iri in iris.items():  # put the IRIs' text back: in this reading it is code
+        chars[start:start + len(iri) + 2] = text[start:start + len(iri) + 2]
+    masked = "".join(chars)
+    # comments that only the IRI reading hid: a '#' inside what was an IRI now starts one
+    return _blank_comments(masked, text), {}
+
+
+def _blank_comments(masked: str, text: str) -> str:
+    chars = list(masked)
+    for start in range(len(text)):
+        if masked[start] == "#" and (start == 0 or text[start - 1] != "\\"):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _targets(text: str, masked: str, iris: dict[int, str], strict_shape: bool) -> list[tuple[str, str | None]]:
+    prefixes: dict[str, list[str]] = {}
+    for m in _PREFIX_DECL.finditer(masked):
+        iri = iris.get(m.end() - 1) or ((found := _IRI_AT.match(text, m.end() - 1)) and found.group(1)) or ""
+        prefixes.setdefault(m.group(1) or "", []).append(iri)
     found: list[tuple[str, str | None]] = []
     for m in _KEYWORD.finditer(masked):
+        keyword = m.group(1).upper()
         pos = m.end()
         if silent := _SILENT.match(masked, pos):
             pos = silent.end()
         while pos < len(masked) and masked[pos].isspace():
             pos += 1
-        iri = None
+        targets: list[str | None] = []
+        shaped = False
         if pos in iris:
-            iri = iris[pos]
-        elif (name := _PNAME.match(masked, pos)) and (name.group(1) or "") in prefixes:
-            iri = prefixes[name.group(1) or ""] + name.group(2).replace("\\", "")
-        found.append((m.group(1).upper(), iri))
+            targets, end, shaped = [iris[pos]], pos + len(iris[pos]) + 2, True
+        elif (iri := _IRI_AT.match(text, pos)) and masked[pos] == "<":
+            targets, end, shaped = [iri.group(1)], iri.end(), True
+        elif (name := _PNAME.match(masked, pos)) and name.group(0):
+            candidates = prefixes.get(name.group(1) or "", [None])
+            local = name.group(2).replace("\\", "")
+            targets = [c + local if c is not None else None for c in candidates]
+            end, shaped = name.end(), True
+        elif _VAR.match(masked, pos):
+            targets, end, shaped = [None], pos + 2, True
+        else:
+            targets, end = [None], pos
+        after_letter = m.start() > 0 and _AFTER_LETTER.match(masked, m.start() - 1)
+        if after_letter and keyword == "LOAD":
+            continue  # an update operation starts the request or follows a ';': never a letter
+        if (after_letter or strict_shape) and not (shaped and _complete(keyword, masked, end)):
+            continue  # a word that merely contains the keyword, or a reading with no operation here
+        found += [(keyword, t) for t in targets]
     return found
+
+
+def _complete(keyword: str, masked: str, end: int) -> bool:
+    """Does a SERVICE target go on with a group ``{``, a LOAD target with the end of an operation?"""
+    rest = masked[end:].lstrip()
+    if keyword == "SERVICE":
+        return rest.startswith("{")
+    return rest == "" or rest.startswith(";") or rest[:4].upper() == "INTO"
 
 
 class DatasetConflict(ValueError):

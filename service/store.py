@@ -125,7 +125,7 @@ class Store:
 
     def is_stale(self) -> bool:
         """True when a load has made another version current since this view was opened."""
-        return self.version is not None and current_version(Path(self.location)) != self.version
+        return self.version is not None and (current_version(Path(self.location)) or "") != self.version
 
     def close(self) -> None:
         """Release the store now rather than whenever it is collected."""
@@ -169,6 +169,10 @@ class Writer:
         except BlockingIOError:
             self._lock.close()
             raise StoreError(f"another load into {self.location} is running; try again when it ends") from None
+        if self.reader.version is not None and (current_version(self.location) or "") != self.reader.version:
+            self._release()  # another load committed while this one was reading its input
+            raise StoreError(f"another load changed {self.location} while this one was checking its input; "
+                             "nothing was written: run the load again")
         _remove_uncommitted(versions)
         numbers = [int(p.name) for p in versions.iterdir() if p.name.isdigit()]
         self._dir = versions / f"{max(numbers, default=0) + 1:06d}"
@@ -342,6 +346,7 @@ def open_store(location: str) -> Store:
     if version is None:  # nothing loaded yet: an empty view
         return Store(ox.Store(), location, version="")
     try:
-        return Store(ox.Store.read_only(str(path)), location, version)
+        # open the version folder itself, not the link: files opened later must come from this version
+        return Store(ox.Store.read_only(str(path.parent / version)), location, version)
     except OSError as e:
         raise StoreError(f"cannot open the store at {location}: {e}") from None

@@ -73,3 +73,16 @@ def test_a_plain_pyoxigraph_folder_is_readable_but_not_loaded_into(cli, tmp_path
     refused = runner.invoke(main, ["load", "--store", str(plain), str(SEEDS)])
     assert refused.exit_code == 2
     assert "not loaded into" in refused.stderr
+
+
+def test_a_load_that_read_an_older_version_does_not_overwrite_a_newer_one(cli, tmp_path):
+    import pytest
+
+    from service.store import StoreError, open_store
+
+    assert cli("load", str(SEEDS / "entities.yaml")).exit_code == 0
+    stale = open_store(str(cli.store))  # what a long load opened before it started checking
+    assert cli("load", str(SEEDS)).exit_code == 0  # meanwhile another load commits
+    with pytest.raises(StoreError, match="another load changed"), stale.writer():
+        pass
+    assert cli.select("SELECT ?a WHERE { ?a a nf:Article }")  # the other load's articles are still there
