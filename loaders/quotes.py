@@ -65,7 +65,3 @@ class FoldedText:
             return None
         # casefold can change lengths (ß → ss); fall back to the folded slice when it does
         return self.folded[i:i + len(q)]
-
-    def context(self, start: int, end: int, width: int = 32) -> tuple[str, str]:
-        """Up to ``width`` characters before and after a span (the selector's prefix and suffix)."""
-        return self.text[max(0, start - width):start], self.text[end:end + width]

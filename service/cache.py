@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class ResponseCache:
@@ -31,23 +31,25 @@ class ResponseCache:
             self.hits += 1
             return found
 
-    def put(self, key: tuple, status: int, content_type: str, body: bytes) -> None:
+    def put(self, key: tuple, value: tuple) -> None:
+        """Keep ``value``, whose last item is the body (bytes)."""
+        body = value[-1]
         if len(body) > self.max_item:
             return
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = (status, content_type, body)
+            self._items[key] = value
             self._size += len(body)
             while self._size > self.max_bytes and self._items:
-                _, (_, _, old) = self._items.popitem(last=False)
-                self._size -= len(old)
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old[-1])
 
-    def recording(self, key: tuple, status: int, content_type: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        """Pass ``chunks`` through, and keep the whole answer if it ends normally and is small enough."""
+    def recording(self, key: tuple, chunks, head: Callable[[], tuple | None]) -> Iterator[bytes]:
+        """Pass ``chunks`` through; when they end normally and are small enough, keep ``(*head(), body)``
+        — unless ``head()`` is None (an answer not worth keeping)."""
         kept: list[bytes] | None = []
         size = 0
-        completed = False
         try:
             for chunk in chunks:
                 if kept is not None:
@@ -57,10 +59,13 @@ class ResponseCache:
                     else:
                         kept.append(chunk)
                 yield chunk
-            completed = True
+            value = head() if kept is not None else None
+            if value is not None:
+                self.put(key, (*value, b"".join(kept)))
         finally:
-            if completed and kept is not None:
-                self.put(key, status, content_type, b"".join(kept))
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
 
 class CachedGets:
@@ -94,20 +99,6 @@ class CachedGets:
             captured["status"], captured["headers"] = status, headers
             return start_response(status, headers, exc_info)
 
-        return self._record(key, self.app(environ, capture), captured)
-
-    def _record(self, key, app_iter, captured):
-        kept: list[bytes] | None = []
-        size = 0
-        try:
-            for chunk in app_iter:
-                if kept is not None:
-                    size += len(chunk)
-                    kept = None if size > self.cache.max_item else [*kept, chunk]
-                yield chunk
-            if kept is not None and captured.get("status", "").startswith("200"):
-                self.cache.put(key, captured["status"], tuple(captured["headers"]), b"".join(kept))
-        finally:
-            close = getattr(app_iter, "close", None)
-            if close is not None:
-                close()
+        app_iter = self.app(environ, capture)
+        return self.cache.recording(key, app_iter, lambda: (captured["status"], tuple(captured["headers"]))
+                                    if captured.get("status", "").startswith("200") else None)

@@ -110,9 +110,7 @@ def run_request(store, req: Request, conn) -> None:
         if req.default_graphs or req.named_graphs:
             # only named graphs given: the default graph is then empty (SPARQL 1.1 Protocol §2.1.4)
             kwargs["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or [ox.NamedNode(EMPTY_GRAPH)]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs] or None
-            if kwargs["named_graphs"] is None:
-                kwargs["named_graphs"] = []
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs]
         results = store.query(req.text, **kwargs)
     except SyntaxError as e:
         conn.send(("error", 400, f"invalid query: {e}"))

@@ -112,12 +112,3 @@ def choose(kind: str, accept: str | None = None, fmt: str | None = None) -> Form
         raise NotAcceptable("none of the accepted media types can be produced for this query; available: "
                             + ", ".join(f.media_type for f in candidates))
     return best
-
-
-def by_name(name: str) -> Format | None:
-    """A format by ``format=`` value, suffix or media type, whatever its kind."""
-    wanted = name.lower()
-    for f in FORMATS:
-        if wanted in f.names or wanted == f.media_type:
-            return f
-    return None

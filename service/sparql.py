@@ -173,7 +173,7 @@ def _execute(req: Request) -> Response:
             pass
         return Response(status=status, content_type=content_type, headers={"Vary": "Accept"})
     if key is not None and status == 200:
-        body = cache.recording(key, status, content_type, body)
+        body = cache.recording(key, body, lambda: (status, content_type))
     return Response(body, status=status, content_type=content_type, headers={"Vary": "Accept"})
 
 

@@ -75,11 +75,6 @@ class Store:
         articles = next(iter(self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a nf:Article }")))[0]
         return {"triples": len(self._store), "articles": int(articles.value)}
 
-    def digest(self, graph: ox.NamedNode) -> str | None:
-        for q in self._store.quads_for_pattern(graph, NF.contentDigest, None, graph):
-            return q.object.value
-        return None
-
     def is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
 
