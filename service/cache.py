@@ -19,16 +19,12 @@ class ResponseCache:
         self._items: OrderedDict[tuple, tuple[int, str, bytes]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def get(self, key: tuple) -> tuple[int, str, bytes] | None:
         with self._lock:
             found = self._items.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+            if found is not None:
+                self._items.move_to_end(key)
             return found
 
     def put(self, key: tuple, value: tuple) -> None:

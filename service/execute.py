@@ -214,7 +214,6 @@ class Pool:
         self.isolate = isolate
         self._ctx = multiprocessing.get_context("forkserver")
         self._idle: queue.Queue[_Executor] = queue.Queue()
-        self.killed = 0
         for _ in range(size):
             self._idle.put(_Executor(location, self._ctx, isolate))
 
@@ -278,24 +277,11 @@ class Pool:
 
     def _kill(self, ex: _Executor) -> None:
         ex.kill()
-        self.killed += 1
         self._idle.put(_Executor(self.location, self._ctx, self.isolate))
 
     def _replace(self, ex: _Executor) -> _Executor:
         ex.kill()
         return _Executor(self.location, self._ctx, self.isolate)
-
-    def close(self) -> None:
-        while True:
-            try:
-                ex = self._idle.get_nowait()
-            except queue.Empty:
-                return
-            with contextlib.suppress(OSError):
-                ex.conn.send(None)
-            ex.process.join(1)
-            if ex.process.is_alive():
-                ex.kill()
 
 
 class _Collect:
@@ -327,6 +313,3 @@ class LocalRunner:
             return first[1], None, first[2]
         chunks = [m[1] for m in conn.messages[1:] if m[0] == "chunk"]
         return first[1], first[2], iter(chunks)
-
-    def close(self) -> None:
-        pass
