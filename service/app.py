@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -40,11 +41,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     """The WSGI app. ``executors``: query processes per web worker (0 runs queries in the request thread)."""
     from .cache import CachedGets, ResponseCache
     from .execute import LocalRunner, Pool
+    from .linked import bp as linked_bp
     from .sparql import bp as sparql_bp
     from .sparql import plain
 
     settings = settings or Settings.from_env()
-    app = Flask("newsgraph")
+    app = Flask("newsgraph", root_path=str(Path(__file__).parent))
     app.config["NEWSGRAPH"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     current = CurrentStore(settings.store, store)
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
             app.wsgi_app = CachedGets(app.wsgi_app, current, cache)
     app.extensions["newsgraph.runner"] = runner
     app.register_blueprint(sparql_bp)
+    app.register_blueprint(linked_bp)
 
     @app.get("/health")
     def health():

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 RESULTS = "results"  # SELECT and ASK
 GRAPH = "graph"  # CONSTRUCT and DESCRIBE
+PAGE = "page"  # a described resource: HTML for people, or its description as RDF
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Format:
     name: str
     media_type: str
     kind: str
-    engine: ox.RdfFormat | ox.QueryResultsFormat
+    engine: ox.RdfFormat | ox.QueryResultsFormat | None  # None: rendered by our own code (HTML)
     names: tuple[str, ...] = ()  # values of ``format=`` and suffixes that mean this format
     also: tuple[str, ...] = ()  # other media types that mean this format
 
@@ -45,7 +46,15 @@ FORMATS: tuple[Format, ...] = (
     Format("jsonld", "application/ld+json", GRAPH, RF.JSON_LD, ("jsonld", "json-ld", "json"), ("application/json",)),
     Format("rdfxml", "application/rdf+xml", GRAPH, RF.RDF_XML, ("rdf", "rdfxml", "xml", "owl"),
            ("application/xml", "text/xml")),
+    Format("html", "text/html", PAGE, None, ("html", "htm"), ("application/xhtml+xml",)),
 )
+_BY_NAME = {f.name: f for f in FORMATS}
+#: what a resource page offers, HTML first: browsers ask for it by name, and ``*/*`` (curl) gets it too
+PAGE_FORMATS: tuple[Format, ...] = tuple(_BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples", "rdfxml"))
+#: the file suffix that names each page format (``/id/country/russia.ttl``)
+SUFFIXES: dict[str, Format] = {"html": _BY_NAME["html"], "ttl": _BY_NAME["turtle"], "jsonld": _BY_NAME["jsonld"],
+                               "nt": _BY_NAME["ntriples"], "rdf": _BY_NAME["rdfxml"]}
+SUFFIX_OF = {f.name: s for s, f in SUFFIXES.items()}
 
 
 class NotAcceptable(Exception):
@@ -91,16 +100,17 @@ def _quality(fmt: Format, ranges: list[tuple[str, float]]) -> float:
     return best
 
 
-def choose(kind: str, accept: str | None = None, fmt: str | None = None) -> Format:
-    """The format for a result of ``kind``: ``fmt`` (a name or media type) wins over ``accept``."""
-    candidates = [f for f in FORMATS if f.kind == kind]
+def choose(kind: str | tuple[Format, ...], accept: str | None = None, fmt: str | None = None) -> Format:
+    """The format for a result of ``kind`` (or one of the ``kind`` formats given, in order of preference):
+    ``fmt`` (a name or media type) wins over ``accept``."""
+    candidates = [f for f in FORMATS if f.kind == kind] if isinstance(kind, str) else list(kind)
     if fmt:  # one value or a comma-separated list, as SPARQLWrapper sends; the first that fits wins
         for wanted in (w.strip().lower() for w in fmt.split(",")):
             for f in candidates:
                 if wanted in f.names or wanted == f.media_type or wanted in f.also:
                     return f
         if not accept:
-            raise NotAcceptable(f"format={fmt!r} cannot be produced for this query; use one of "
+            raise NotAcceptable(f"format={fmt!r} cannot be produced for this request; use one of "
                                 + ", ".join(f.names[0] for f in candidates))
         # a format this query cannot take (csv for a CONSTRUCT, n3…): the Accept header decides
     ranges = parse_accept(accept)
@@ -109,6 +119,6 @@ def choose(kind: str, accept: str | None = None, fmt: str | None = None) -> Form
     scored = [(_quality(f, ranges), -i, f) for i, f in enumerate(candidates)]
     q, _, best = max(scored, key=lambda t: (t[0], t[1]))
     if q <= 0:
-        raise NotAcceptable("none of the accepted media types can be produced for this query; available: "
+        raise NotAcceptable("none of the accepted media types can be produced for this request; available: "
                             + ", ".join(f.media_type for f in candidates))
     return best

@@ -68,6 +68,30 @@ class Store:
                                  default_graph=default_graph, named_graphs=named_graphs,
                                  substitutions=substitutions, base_iri=base_iri, prefixes=PREFIXES)
 
+    def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
+                o: Any = None, limit: int | None = None) -> list[ox.Triple]:
+        """The triples matching a pattern in the union of all graphs, each once (a triple that several
+        graphs hold is one statement), in index order; at most ``limit`` of them."""
+        quads = self._store.quads_for_pattern(s, p, o, None)
+        if limit is None:
+            return list(dict.fromkeys(q.triple for q in quads))
+        out: dict[ox.Triple, None] = {}
+        for q in quads:
+            out[q.triple] = None
+            if len(out) >= limit:
+                break
+        return list(out)
+
+    def quads(self, graph: ox.NamedNode) -> list[ox.Quad]:
+        """Every quad of one named graph."""
+        return list(self._store.quads_for_pattern(None, None, None, graph))
+
+    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
+        """How many distinct resources each class has, most populous first."""
+        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
+                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
+        return [(row["c"], int(row["n"].value)) for row in rows]
+
     def __len__(self) -> int:
         return len(self._store)
 

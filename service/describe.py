@@ -1,0 +1,248 @@
+"""Bounded descriptions of the resources the service mints: what ``/id/...`` answers, as triples.
+
+A description holds the resource's own triples — and those of the resources that belong to its
+document: blank nodes it points to, and the ``#fragment`` IRIs under its own (a fact's evidence
+annotation, target and selectors) — the links that point to it, the facts it takes part in with
+their own triples, and the labels and types of everything linked. Incoming links are capped per
+property, so an entity that tens of thousands of facts name still answers quickly; each cut group
+says how many links it has and where the next page is.
+
+Every lookup binds the resource as an RDF term (pyoxigraph's ``substitutions`` or a triple
+pattern); no IRI from a request is ever pasted into query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from loaders.mapping import ROLE_PROPERTIES
+from loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
+
+from .store import Store
+
+#: incoming links of one property in a resource's description; the rest is paged
+LINKS_PER_PROPERTY = 25
+#: links on one page of a single property (``?property=…&offset=…``)
+PAGE_SIZE = 100
+#: an article's own facts: its page highlights every one in the text, so they come whole up to this many
+ARTICLE_FACTS = 500
+#: groups larger than this are listed in index order instead of newest first: sorting means reading the
+#: whole group, which for an entity named by tens of thousands of facts costs more than the page itself
+SORTED_GROUP_LIMIT = 500
+#: properties whose subjects carry dates (facts through their roles, articles): only their groups are sorted
+DATED = frozenset({*ROLE_PROPERTIES.values(), PROV.wasDerivedFrom, SCHEMA.publisher})
+#: properties pointing at a document's own parts rather than at other resources
+PART_OF_FACT = (OA.hasBody,)
+
+_R, _P = ox.Variable("r"), ox.Variable("p")
+IN_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?r } GROUP BY ?r ?p"
+OUT_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r ?p"
+OUT_PAGE = "SELECT DISTINCT ?r ?p ?o WHERE { ?r ?p ?o }"
+NEWEST_FIRST = """
+SELECT DISTINCT ?r ?p ?s ?d WHERE {
+  ?s ?p ?r
+  OPTIONAL { ?s nf:latest ?latest }
+  OPTIONAL { ?s schema:datePublished ?published }
+  BIND(COALESCE(?latest, ?published) AS ?d)
+} ORDER BY DESC(?d) ?s"""  # a subject with two dates would come twice: the page is deduplicated
+IN_ORDER = "SELECT DISTINCT ?r ?p ?s WHERE { ?s ?p ?r }"
+
+
+@dataclass
+class LinkGroup:
+    """The resources linked to the described one through ``property`` (pointing to it, or for an outgoing
+    group the values it has): one page of them."""
+
+    property: ox.NamedNode
+    total: int
+    subjects: list[ox.NamedNode | ox.BlankNode]
+    offset: int = 0
+    newest_first: bool = True  # False: index order, for undated links and groups too large to sort each time
+
+    @property
+    def more(self) -> bool:
+        return self.offset + len(self.subjects) < self.total
+
+
+@dataclass
+class Description:
+    subject: ox.NamedNode
+    triples: list[ox.Triple] = field(default_factory=list)
+    incoming: list[LinkGroup] = field(default_factory=list)
+    outgoing: list[LinkGroup] = field(default_factory=list)  # only the properties with too many values
+    _seen: set[ox.Triple] = field(default_factory=set, repr=False)
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        for t in triples:
+            if t not in self._seen:
+                self._seen.add(t)
+                self.triples.append(t)
+
+    def __bool__(self) -> bool:
+        return bool(self.triples)
+
+
+class Index:
+    """The triples of a description, looked up by subject and by object, for the HTML views."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self.out: dict[object, list[ox.Triple]] = {}
+        self.into: dict[object, list[ox.Triple]] = {}
+        for t in triples:
+            self.out.setdefault(t.subject, []).append(t)
+            self.into.setdefault(t.object, []).append(t)
+
+    def objects(self, s, p) -> list:
+        return [t.object for t in self.out.get(s, ()) if t.predicate == p]
+
+    def value(self, s, p):
+        for t in self.out.get(s, ()):
+            if t.predicate == p:
+                return t.object
+        return None
+
+    def subjects(self, p, o) -> list:
+        return [t.subject for t in self.into.get(o, ()) if t.predicate == p]
+
+    def types(self, s) -> set[str]:
+        return {t.object.value for t in self.out.get(s, ()) if t.predicate == RDF.type}
+
+
+def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
+             only: ox.NamedNode | None = None, outgoing: bool = False, offset: int = 0) -> Description:
+    """The description of ``iri``; empty when the store knows nothing of it.
+
+    ``only``: describe just one page of the links through that property — the links that point to the
+    resource, or with ``outgoing`` the ones it makes — from ``offset`` (paging); the rest of the
+    description is then reduced to the resource's types and labels.
+    """
+    limit = limit or (PAGE_SIZE if only is not None else LINKS_PER_PROPERTY)
+    d = Description(iri)
+    out_counts = _counts(store, iri, OUT_COUNTS)
+    in_counts = _counts(store, iri, IN_COUNTS)
+    if not out_counts and not in_counts:
+        return d
+    linked: list = []
+    # what the resource says itself: every triple of an ordinary property, a page of a crowded one
+    for prop, total in out_counts:
+        paging = only is not None and outgoing and prop == only
+        if only is not None and not paging and prop not in (RDF.type, RDFS.label):
+            continue
+        if total <= limit and not paging:
+            own = store.triples(iri, prop)
+            d.add(own)
+            objects = [t.object for t in own]
+        else:
+            start = offset if paging else 0
+            objects = _outgoing_page(store, iri, prop, start, limit) if start < total else []
+            d.outgoing.append(LinkGroup(prop, total, objects, start))
+            d.add(ox.Triple(iri, prop, o) for o in objects)
+        for o in objects:
+            if isinstance(o, ox.BlankNode) or _is_part(o, iri):
+                d.add(_document(store, o, iri))
+            elif isinstance(o, ox.NamedNode):
+                linked.append(o)
+    if only is None:  # parts that point at their document: a fact's evidence annotation
+        for p in PART_OF_FACT:
+            for t in store.triples(None, p, iri, limit=100):
+                if _is_part(t.subject, iri):
+                    d.add(_document(store, t.subject, iri))
+    # what points to it: the facts it takes part in, articles, shortcut links — a page of each
+    for prop, total in in_counts:
+        if only is not None and (outgoing or prop != only):
+            continue
+        start = offset if only is not None else 0
+        cap = ARTICLE_FACTS if only is None and prop == PROV.wasDerivedFrom else limit
+        subjects, newest = _incoming_page(store, iri, prop, total, start, cap)
+        d.incoming.append(LinkGroup(prop, total, subjects, start, newest))
+        d.add(ox.Triple(s, prop, iri) for s in subjects)
+        for s in subjects:
+            if prop in PART_OF_FACT or _is_part(s, iri):
+                continue  # already in the document
+            if isinstance(s, ox.NamedNode) and _is_fact(store, s):
+                # the facts it takes part in: role, dates, counterparts, quote; an article's own facts
+                # come with their evidence, which its page highlights in the text
+                fact = _document(store, s, s) if prop == PROV.wasDerivedFrom else store.triples(s)
+                d.add(fact)
+                linked += [t.object for t in fact if not isinstance(t.object, ox.Literal)]
+            linked.append(s)
+    d.add(_labels(store, linked, skip=iri))
+    return d
+
+
+def _document(store: Store, node: ox.NamedNode | ox.BlankNode, doc: ox.NamedNode) -> list[ox.Triple]:
+    """The triples of ``node`` and of the blank nodes and ``doc#fragment`` parts it leads to, transitively;
+    for ``node == doc`` also the parts that point at it (``<f#evidence> oa:hasBody <f>``)."""
+    out: list[ox.Triple] = []
+    todo: list[ox.NamedNode | ox.BlankNode] = [node]
+    if node == doc:
+        todo += [t.subject for p in PART_OF_FACT for t in store.triples(None, p, doc, limit=100)
+                 if _is_part(t.subject, doc)]
+    done: set = set()
+    while todo:
+        n = todo.pop()
+        if n in done or len(done) > 1000:  # a part-of-a-part chain this long is not a document
+            continue
+        done.add(n)
+        own = store.triples(n)
+        out += own
+        todo += [t.object for t in own if isinstance(t.object, ox.BlankNode) or _is_part(t.object, doc)]
+    return out
+
+
+def _is_part(node, iri: ox.NamedNode) -> bool:
+    return isinstance(node, ox.NamedNode) and node.value.startswith(iri.value + "#")
+
+
+def _is_fact(store: Store, node: ox.NamedNode) -> bool:
+    return bool(store.triples(node, RDF.type, NF.Fact, limit=1))
+
+
+def _counts(store: Store, iri: ox.NamedNode, query: str) -> list[tuple[ox.NamedNode, int]]:
+    """(property, number of distinct resources linked through it), by property."""
+    rows = store.query(query, substitutions={_R: iri})
+    return sorted(((row["p"], int(row["n"].value)) for row in rows), key=lambda c: c[0].value)
+
+
+def _outgoing_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, limit: int) -> list:
+    rows = store.query(f"{OUT_PAGE} LIMIT {int(limit)} OFFSET {int(offset)}", substitutions={_R: iri, _P: prop})
+    return [row["o"] for row in rows]
+
+
+def _incoming_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, total: int, offset: int,
+                   limit: int) -> tuple[list[ox.NamedNode | ox.BlankNode], bool]:
+    """One page of the subjects linking to ``iri`` through ``prop``, and whether it is newest first (facts
+    by their latest day, articles by publication): only groups small enough to sort are."""
+    if offset >= total:
+        return [], True
+    newest = prop in DATED and total <= SORTED_GROUP_LIMIT
+    # LIMIT and OFFSET are whole numbers this code computed, not request text
+    text = f"{NEWEST_FIRST if newest else IN_ORDER} LIMIT {int(limit)} OFFSET {int(offset)}"
+    rows = store.query(text, substitutions={_R: iri, _P: prop})
+    return list(dict.fromkeys(row["s"] for row in rows)), newest
+
+
+def _labels(store: Store, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:
+    """Labels and types of the linked resources (headline and date for articles), and labels of the types."""
+    out: list[ox.Triple] = []
+    seen: set = {skip}
+    classes: dict[ox.NamedNode, None] = {}
+    for node in nodes:
+        if node in seen or not isinstance(node, ox.NamedNode):
+            continue
+        seen.add(node)
+        types = store.triples(node, RDF.type)
+        out += types
+        classes.update((t.object, None) for t in types)
+        out += store.triples(node, RDFS.label, None, limit=50)
+        if any(t.object == NF.Article for t in types):
+            out += store.triples(node, SCHEMA.headline, None, limit=5)
+            out += store.triples(node, SCHEMA.datePublished, None, limit=5)
+    for cls in classes:
+        if cls not in seen:
+            seen.add(cls)
+            out += store.triples(cls, RDFS.label, None, limit=20)
+    return out

@@ -1,0 +1,516 @@
+"""Linked Data: every IRI the service mints answers, for people (HTML) and for code (RDF).
+
+``/id/...`` (entities, articles, facts), ``/graph/...`` (named graphs), ``/ontology`` (the
+vocabulary and its shapes), ``/context.jsonld`` and ``/.well-known/void``. Each answer is chosen by
+``Accept`` (or a ``format`` parameter) or named by a suffix (``.html .ttl .jsonld .nt .rdf``), carries
+a strong ``ETag`` (a hash of its bytes, so ``304`` is exact) and ``Link`` headers to its other
+formats, and is kept per store version in the response cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from loaders.shacl import ONTOLOGY_FILE, SHAPES_FILE
+from loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
+
+from . import views
+from .describe import Description, Index, LinkGroup, describe
+from .jsonld import CONTEXT, compact, compact_iri
+from .negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
+from .pictures import timeline
+from .sparql import plain
+
+bp = Blueprint("linked", __name__)
+
+RDF_PAGE_FORMATS = tuple(f for f in PAGE_FORMATS if f.engine is not None)
+ENTITY_KINDS = {cls.value for cls in ENTITY_CLASSES.values()}
+
+
+class BadRequest(Exception):
+    pass
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(e: BadRequest) -> Response:
+    return plain(400, str(e))
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+
+
+def _base() -> str:
+    return current_app.config["NEWSGRAPH"].base
+
+
+def _store():
+    return current_app.extensions["newsgraph.store"].get()
+
+
+def languages() -> list[str]:
+    wanted = request.args.get("lang", "").strip().lower()
+    return ([wanted] if wanted else []) + views.parse_languages(request.headers.get("Accept-Language"))
+
+
+def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer],
+               formats: tuple[Format, ...] = PAGE_FORMATS) -> Response:
+    """Answer ``path`` in the format the client wants, with validators and links to the alternatives.
+
+    ``path`` is the resource's own path (no suffix); ``render`` makes the bytes of one format.
+    """
+    query = ("?" + request.query_string.decode("latin-1")) if request.query_string else ""
+    path = quote(path, safe="/:@!$&'()*+,;=-._~%")  # headers carry it: no control characters, no spaces
+    alternates = ", ".join(f'<{path}.{SUFFIX_OF[f.name]}{query}>; rel="alternate"; type="{f.media_type}"'
+                           for f in formats if f.name in SUFFIX_OF)
+    if suffix is not None:
+        fmt = SUFFIXES.get(suffix)
+        if fmt not in formats:
+            return plain(404, f"{path} has no .{suffix} form; it has " + ", ".join(
+                "." + SUFFIX_OF[f.name] for f in formats if f.name in SUFFIX_OF))
+        vary = ["Accept-Language"] if fmt.name == "html" else []
+    else:
+        try:
+            fmt = choose(formats, request.headers.get("Accept"), request.args.get("format"))
+        except NotAcceptable as e:
+            return plain(406, str(e), {"Link": alternates, "Vary": "Accept"})
+        vary = ["Accept", "Accept-Language"]
+    langs = languages() if fmt.name == "html" else []
+    cache = current_app.extensions.get("newsgraph.cache")
+    store = _store()
+    key = ("page", store.version, path, fmt.name, tuple(langs), request.query_string) \
+        if cache is not None and store.version else None
+    hit = cache.get(key) if key is not None else None
+    if hit is not None:
+        answer = Answer(hit[0], hit[1])
+    else:
+        answer = render(fmt)
+        if key is not None and answer.status == 200:
+            cache.put(key, (answer.status, answer.body))
+    headers = {"Link": alternates}
+    if vary:
+        headers["Vary"] = ", ".join(vary)
+    if suffix is None and fmt.name in SUFFIX_OF:
+        headers["Content-Location"] = f"{path}.{SUFFIX_OF[fmt.name]}{query}"
+    if answer.status != 200:
+        return Response(answer.body, status=answer.status, content_type=fmt.content_type, headers=headers)
+    etag = '"' + hashlib.sha256(answer.body).hexdigest()[:32] + '"'
+    headers["ETag"] = etag
+    headers["Cache-Control"] = "no-cache"  # keep it, but ask again: a load may change it at any moment
+    if _matches(request.headers.get("If-None-Match"), etag):
+        return Response(status=304, headers=headers)
+    return Response(answer.body, status=200, content_type=fmt.content_type, headers=headers)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match`` compares weakly (RFC 9110 §13.1.2): ``W/`` prefixes do not matter."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+def split_suffix(rest: str) -> tuple[str, str | None]:
+    stem, dot, suffix = rest.rpartition(".")
+    if dot and suffix in SUFFIXES and "/" not in suffix and stem:
+        return stem, suffix
+    return rest, None
+
+
+def node(iri: str) -> ox.NamedNode | None:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
+# ---- RDF answers ---------------------------------------------------------------------------------------
+
+
+def rdf_bytes(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+    if fmt.name == "jsonld":
+        return compact(triples, _base() + "context.jsonld")
+    prefixes = {**PREFIXES, **(prefixes or {})} if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return ox.serialize(triples, format=fmt.engine, prefixes=prefixes)
+
+
+def not_found_rdf(iri: str, fmt: Format) -> bytes:
+    """An empty document in the format asked for, so a client's parser still succeeds."""
+    if fmt.name in ("turtle", "ntriples"):
+        return f"# {iri} is not described here\n".encode()
+    if fmt.name == "jsonld":
+        return compact([], _base() + "context.jsonld")
+    if fmt.name == "rdfxml":
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {iri.replace("--", "- -")} is not described here -->\n'
+                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode()
+    return b""
+
+
+# ---- /id/... --------------------------------------------------------------------------------------------
+
+
+@bp.get("/id/<path:rest>")
+def resource(rest: str) -> Response:
+    stem, suffix = split_suffix(rest)
+    path = "/id/" + stem
+    iri = node(_base() + path[1:])
+    only, outgoing, offset = _paging()
+
+    def render(fmt: Format) -> Answer:
+        d = describe(_store(), iri, only=only, outgoing=outgoing, offset=offset) if iri is not None else None
+        if not d:
+            if fmt.name == "html":
+                return Answer(404, _not_found_page(path))
+            return Answer(404, not_found_rdf(_base() + path[1:], fmt))
+        if fmt.name == "html":
+            return Answer(200, _page(d, path, suffix).encode())
+        return Answer(200, rdf_bytes(d.triples + _more_triples(d, path), fmt))
+
+    return negotiated(path, suffix, render)
+
+
+def _paging() -> tuple[ox.NamedNode | None, bool, int]:
+    """``property`` (a prefixed name or an IRI), ``direction`` (``in``, the default, or ``out``), ``offset``."""
+    prop, offset = request.args.get("property"), request.args.get("offset", "0")
+    direction = request.args.get("direction", "in")
+    if direction not in ("in", "out"):
+        raise BadRequest(f"direction must be in (links to the resource) or out (links from it), not {direction!r}")
+    try:
+        start = int(offset)
+        if start < 0:
+            raise ValueError
+    except ValueError:
+        raise BadRequest(f"offset must be a whole number ≥ 0, not {offset!r}") from None
+    if not prop:
+        if "offset" in request.args or "direction" in request.args:
+            raise BadRequest("offset and direction page the links of one property: give property= as well")
+        return None, False, 0
+    prefix, colon, local = prop.partition(":")
+    iri = PREFIXES[prefix] + local if colon and prefix in PREFIXES else prop
+    found = node(iri)
+    if found is None or ":" not in iri:
+        raise BadRequest(f"property must be an IRI or a prefixed name (nf:participant), not {prop!r}")
+    return found, direction == "out", start
+
+
+def _next_page(path: str, suffix: str | None, group, outgoing: bool) -> str:
+    args = {"property": compact_iri(group.property.value)}
+    if outgoing:
+        args["direction"] = "out"
+    args["offset"] = str(group.offset + len(group.subjects))
+    return f"{path}{'.' + suffix if suffix else ''}?{urlencode(args)}"
+
+
+def _pages(d: Description, path: str, suffix: str | None) -> list[tuple[LinkGroup, str, bool]]:
+    """(group, next page, outgoing) of every group cut short."""
+    return [(g, _next_page(path, suffix, g, out), out) for out, groups in ((False, d.incoming), (True, d.outgoing))
+            for g in groups if g.more]
+
+
+def _more_triples(d: Description, path: str) -> list[ox.Triple]:
+    """``rdfs:seeAlso`` the next page of every cut group, so RDF readers find the rest too."""
+    return [ox.Triple(d.subject, RDFS.seeAlso, ox.NamedNode(_base() + href[1:]))
+            for _, href, _ in _pages(d, path, None)]
+
+
+def _page(d: Description, path: str, suffix: str | None) -> str:
+    index = Index(d.triples)
+    labels = views.Labels(index, _base(), languages())
+    types = index.types(d.subject)
+    common = {"path": path, "iri": d.subject.value, "labels": labels, "index": index,
+              "title": labels(d.subject), "formats": _format_links(path),
+              "more": _pages(d, path, suffix),
+              "html_lang": _lang_of(labels, d.subject)}
+    if types & ENTITY_KINDS:
+        return _entity_page(d, index, labels, common)
+    if NF.Article.value in types:
+        return _article_page(d, index, labels, common)
+    if NF.Fact.value in types:
+        return _fact_page(d, index, labels, common)
+    return render_template("resource.html", rows=views.generic_rows(index, labels, d.subject),
+                           incoming=_incoming_links(d, labels), **common)
+
+
+def _lang_of(labels: views.Labels, subject) -> str:
+    lit = labels.literal(subject)
+    return lit.language if lit is not None and lit.language else "en"
+
+
+def _format_links(path: str) -> list[tuple[str, str]]:
+    return [(f.media_type, f"{path}.{SUFFIX_OF[f.name]}") for f in RDF_PAGE_FORMATS]
+
+
+def _incoming_links(d: Description, labels: views.Labels, skip=()) -> list[tuple[views.Link, list[views.Link], int]]:
+    out = []
+    for g in d.incoming:
+        if g.property in skip:
+            continue
+        out.append((views.Link(views.local_name(g.property), labels.href(g.property)),
+                    [views.Link(labels(s), labels.href(s)) for s in g.subjects], g.total))
+    return out
+
+
+def _facts_linked(d: Description, index: Index) -> list:
+    return [s for g in d.incoming for s in g.subjects if NF.Fact.value in index.types(s)]
+
+
+def _entity_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+    e = d.subject
+    facts = _facts_linked(d, index)
+    groups = views.facts_by_kind(index, labels, facts, about=e)
+    rows = [r for _, _, rs in groups for r in rs]
+    fact_props = {g.property for g in d.incoming if any(s in facts for s in g.subjects)}
+    others = [lit for lit in index.objects(e, RDFS.label) if lit.value != common["title"]]
+    return render_template(
+        "entity.html", kind=views.entity_kind(index, e), wikidata=views.wikidata(index, e),
+        aliases=[a.value for a in index.objects(e, SKOS.altLabel)],
+        other_labels=sorted((lit.language or "", lit.value) for lit in others),
+        role=index.value(e, NF.role), country=index.value(e, NF.country),
+        groups=groups, timeline=timeline(rows, f"Timeline of {common['title']}"),
+        links=_incoming_links(d, labels, skip=fact_props), fact_count=sum(
+            g.total for g in d.incoming if g.property in fact_props), **common)
+
+
+def _article_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+    a = d.subject
+    facts = index.subjects(PROV.wasDerivedFrom, a)
+    rows = [views.fact_row(index, labels, f) for f in dict.fromkeys(facts)]
+    text = index.value(a, SCHEMA.articleBody)
+    spans = []
+    for row, f in zip(rows, dict.fromkeys(facts), strict=True):
+        span = views.evidence_span(index, f)
+        if span is not None:
+            spans.append((span[0], span[1], row))
+    order = {id(r): s for s, _, r in spans}
+    rows.sort(key=lambda r: (order.get(id(r), 1 << 60), r.iri))
+    published = index.value(a, SCHEMA.datePublished)
+    publisher = index.value(a, SCHEMA.publisher)
+    url = index.value(a, SCHEMA.url)
+    return render_template(
+        "article.html", rows=rows, passages=views.passages(text.value, spans) if text is not None else [],
+        text_lang=(index.value(a, SCHEMA.inLanguage) or ox.Literal("")).value,
+        published=published.value if published is not None else "",
+        publisher=views.Link(labels(publisher), labels.href(publisher)) if publisher is not None else None,
+        url=url.value if url is not None and url.value.startswith(("http://", "https://")) else None,
+        reference=NF.ReferenceRecord.value in index.types(a), table=SCHEMA.Dataset.value in index.types(a),
+        identifier=(index.value(a, DCTERMS.identifier) or ox.Literal("")).value,
+        unplaced=[r for r in rows if id(r) not in order], **common)
+
+
+def _fact_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+    f = d.subject
+    row = views.fact_row(index, labels, f)
+    article = index.value(f, PROV.wasDerivedFrom)
+    context = None
+    span = views.evidence_span(index, f)
+    if article is not None and span is not None:
+        body = _store().triples(article, SCHEMA.articleBody, None, limit=1)
+        if body:
+            text = body[0].object.value
+            start, end = span
+            lo, hi = max(0, start - 300), min(len(text), end + 300)
+            before, after = ("…" if lo else "") + text[lo:start], text[end:hi] + ("…" if hi < len(text) else "")
+            context = before, text[start:end], after
+    return render_template(
+        "fact.html", row=row, roles=views.participants(index, labels, f), context=context,
+        rows=views.generic_rows(index, labels, f), **common)
+
+
+def _not_found_page(path: str) -> bytes:
+    """A page that helps: the same id under another type, when there is one."""
+    slug = path.rstrip("/").rsplit("/", 1)[-1]
+    suggestions = []
+    if slug:
+        for t in _store().triples(None, DCTERMS.identifier, ox.Literal(slug), limit=10):
+            if isinstance(t.subject, ox.NamedNode):
+                link = views.href(t.subject, _base())
+                if link and link != path:
+                    suggestions.append(link)
+    return render_template("not_found.html", path=path, suggestions=suggestions, title="Not found",
+                           html_lang="en").encode()
+
+
+# ---- /graph/... ------------------------------------------------------------------------------------------
+
+
+@bp.get("/graph/<path:rest>")
+def graph(rest: str) -> Response:
+    stem, suffix = split_suffix(rest)
+    path = "/graph/" + stem
+    g = node(_base() + path[1:])
+
+    def render(fmt: Format) -> Answer:
+        store = _store()
+        triples = [q.triple for q in store.quads(g)] if g is not None else []
+        if not triples:
+            return Answer(404, _not_found_page(path) if fmt.name == "html" else not_found_rdf(path, fmt))
+        if fmt.name != "html":
+            return Answer(200, rdf_bytes(triples, fmt))
+        article = None
+        if stem.startswith("article/"):
+            article = "/id/" + stem
+        index = Index(triples)
+        labels = views.Labels(index, _base(), languages())
+        return Answer(200, render_template(
+            "graph.html", path=path, iri=g.value, title=f"Graph {stem}", count=len(triples), article=article,
+            subjects=len(index.out), formats=_format_links(path), labels=labels, html_lang="en").encode())
+
+    return negotiated(path, suffix, render)
+
+
+# ---- the ontology, its shapes, the JSON-LD context --------------------------------------------------------
+
+
+def _file_triples(path) -> list[ox.Triple]:
+    return list(ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE))
+
+
+@bp.get("/ontology")
+@bp.get("/ontology.<suffix>")
+@bp.get("/ns")
+def ontology(suffix: str | None = None) -> Response:
+    def render(fmt: Format) -> Answer:
+        if fmt.name == "turtle":
+            return Answer(200, ONTOLOGY_FILE.read_bytes())  # the file itself, with its comments
+        triples = _file_triples(ONTOLOGY_FILE)
+        if fmt.name != "html":
+            return Answer(200, rdf_bytes(triples, fmt))
+        return Answer(200, _ontology_page(triples).encode())
+
+    return negotiated("/ontology", suffix, render)
+
+
+@bp.get("/ontology/shapes")
+@bp.get("/ontology/shapes.<suffix>")
+@bp.get("/shapes")
+def shapes(suffix: str | None = None) -> Response:
+    def render(fmt: Format) -> Answer:
+        if fmt.name == "turtle":
+            return Answer(200, SHAPES_FILE.read_bytes())
+        return Answer(200, rdf_bytes(_file_triples(SHAPES_FILE), fmt))
+
+    return negotiated("/ontology/shapes", suffix, render, RDF_PAGE_FORMATS)
+
+
+def _ontology_page(triples: list[ox.Triple]) -> str:
+    index = Index(triples)
+    labels = views.Labels(index, _base(), [])
+    owl = "http://www.w3.org/2002/07/owl#"
+    onto = ox.NamedNode(NF_ONTOLOGY)
+
+    def terms(*kinds: str) -> list[dict]:
+        found = [s for s, ts in index.out.items()
+                 if isinstance(s, ox.NamedNode) and s.value.startswith(NF_ONTOLOGY + "#")
+                 and any(t.predicate == RDF.type and t.object.value in kinds for t in ts)]
+        out = []
+        for s in sorted(found, key=lambda s: s.value.lower()):
+            out.append({"id": s.value.split("#", 1)[1], "iri": s.value, "label": labels(s),
+                        "comment": (labels.literal(s, RDFS.comment) or ox.Literal("")).value,
+                        "rows": [r for r in views.generic_rows(index, labels, s)
+                                 if r[0].text not in ("label", "comment", "isDefinedBy", "type")]})
+        return out
+
+    title = labels.literal(onto, DCTERMS.term("title"))
+    description = labels.literal(onto, DCTERMS.description)
+    return render_template(
+        "ontology.html", title=title.value if title else "Ontology", html_lang="en",
+        description=description.value if description else "", namespace=NF_ONTOLOGY + "#",
+        version=(index.value(onto, ox.NamedNode(owl + "versionInfo")) or ox.Literal("")).value,
+        classes=terms(owl + "Class"),
+        properties=terms(owl + "ObjectProperty", owl + "DatatypeProperty", "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
+                         owl + "AnnotationProperty"),
+        formats=_format_links("/ontology"), path="/ontology")
+
+
+@bp.get("/context.jsonld")
+def context() -> Response:
+    body = (_json(CONTEXT) + "\n").encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+    if _matches(request.headers.get("If-None-Match"), etag):
+        return Response(status=304, headers=headers)
+    return Response(body, content_type="application/ld+json; charset=utf-8", headers=headers)
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, indent=1, ensure_ascii=False)
+
+
+# ---- VoID ------------------------------------------------------------------------------------------------
+
+VOID = "http://rdfs.org/ns/void#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+
+@bp.get("/.well-known/void")
+@bp.get("/.well-known/void.<suffix>")
+def void(suffix: str | None = None) -> Response:
+    def render(fmt: Format) -> Answer:
+        triples = void_triples()
+        if fmt.name != "html":
+            return Answer(200, rdf_bytes(triples, fmt, {"void": VOID, "foaf": FOAF}))
+        index = Index(triples)
+        labels = views.Labels(index, _base(), [])
+        dataset = ox.NamedNode(_base() + "dataset")
+        parts = [views.generic_rows(index, labels, o)
+                 for o in index.objects(dataset, ox.NamedNode(VOID + "classPartition"))]
+        return Answer(200, render_template(
+            "resource.html", path="/.well-known/void", iri=dataset.value, title="Dataset description (VoID)",
+            rows=views.generic_rows(index, labels, dataset), partitions=parts, incoming=[], labels=labels,
+            formats=_format_links("/.well-known/void"), more=[], html_lang="en").encode())
+
+    return negotiated("/.well-known/void", suffix, render)
+
+
+def void_triples() -> list[ox.Triple]:
+    """The dataset's VoID description: size, class partitions, vocabularies, where to query it."""
+    base = _base()
+    store = _store()
+    v = ox.NamedNode
+    dataset, doc = v(base + "dataset"), v(base + ".well-known/void")
+    xsd_int = v("http://www.w3.org/2001/XMLSchema#integer")
+
+    def n(x: int) -> ox.Literal:
+        return ox.Literal(str(x), datatype=xsd_int)
+
+    stats = store.stats()
+    out = [
+        ox.Triple(doc, RDF.type, v(VOID + "DatasetDescription")),
+        ox.Triple(doc, DCTERMS.term("title"), ox.Literal("Description of the newsgraph dataset", language="en")),
+        ox.Triple(doc, v(FOAF + "primaryTopic"), dataset),
+        ox.Triple(dataset, RDF.type, v(VOID + "Dataset")),
+        ox.Triple(dataset, DCTERMS.term("title"), ox.Literal("newsgraph", language="en")),
+        ox.Triple(dataset, DCTERMS.description, ox.Literal(
+            "Claims that news articles make about states and alliances, each with its source article, its date "
+            "and the sentence that supports it; one named graph per article.", language="en")),
+        ox.Triple(dataset, v(VOID + "sparqlEndpoint"), v(base + "sparql")),
+        ox.Triple(dataset, v(VOID + "uriSpace"), ox.Literal(base + "id/")),
+        ox.Triple(dataset, v(VOID + "triples"), n(stats["triples"])),
+        ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/Turtle")),
+        ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/JSON-LD")),
+        ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/N-Triples")),
+        ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/RDF_XML")),
+    ]
+    out += [ox.Triple(dataset, v(VOID + "vocabulary"), v(ns)) for ns in
+            (NF_ONTOLOGY + "#", *(PREFIXES[p] for p in ("schema", "prov", "oa", "org", "skos", "dcterms")))]
+    for i, (cls, count) in enumerate(store.class_counts()):
+        part = v(f"{base}dataset#class-{i + 1}")
+        out += [ox.Triple(dataset, v(VOID + "classPartition"), part),
+                ox.Triple(part, v(VOID + "class"), cls), ox.Triple(part, v(VOID + "entities"), n(count))]
+    entities = sum(c for cls, c in store.class_counts() if cls.value in ENTITY_KINDS)
+    out.append(ox.Triple(dataset, v(VOID + "entities"), n(entities)))
+    example = store.triples(None, RDF.type, NF.Country, limit=1)
+    if example:
+        out.append(ox.Triple(dataset, v(VOID + "exampleResource"), example[0].subject))
+    return out
