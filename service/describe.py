@@ -42,12 +42,15 @@ IN_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?r } GROUP BY
 OUT_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r ?p"
 OUT_PAGE = "SELECT DISTINCT ?r ?p ?o WHERE { ?r ?p ?o }"
 NEWEST_FIRST = """
-SELECT DISTINCT ?r ?p ?s ?d WHERE {
+SELECT ?r ?p ?s (MAX(COALESCE(?latest, ?published)) AS ?d) WHERE {
   ?s ?p ?r
   OPTIONAL { ?s nf:latest ?latest }
   OPTIONAL { ?s schema:datePublished ?published }
-  BIND(COALESCE(?latest, ?published) AS ?d)
-} ORDER BY DESC(?d) ?s"""  # a subject with two dates would come twice: the page is deduplicated
+} GROUP BY ?r ?p ?s ORDER BY DESC(?d) ?s"""  # one row per subject, even with two dates: pages stay exact
+FACT_COUNT = "SELECT ?r (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f ?p ?r . ?f a nf:Fact } GROUP BY ?r"
+#: fragments by which documents commonly name their main resource (``…/doc#it``), tried when ``…/doc``
+#: itself is not described
+COMMON_FRAGMENTS = ("it", "this", "id", "me", "self", "thing")
 IN_ORDER = "SELECT DISTINCT ?r ?p ?s WHERE { ?s ?p ?r }"
 
 
@@ -73,6 +76,7 @@ class Description:
     triples: list[ox.Triple] = field(default_factory=list)
     incoming: list[LinkGroup] = field(default_factory=list)
     outgoing: list[LinkGroup] = field(default_factory=list)  # only the properties with too many values
+    facts: int = 0  # distinct facts that name the resource, whatever their number of roles
     _seen: set[ox.Triple] = field(default_factory=set, repr=False)
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
@@ -124,7 +128,14 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     out_counts = _counts(store, iri, OUT_COUNTS)
     in_counts = _counts(store, iri, IN_COUNTS)
     if not out_counts and not in_counts:
+        for fragment in COMMON_FRAGMENTS:  # a document known only through its #it
+            part = ox.NamedNode(f"{iri.value}#{fragment}")
+            if store.triples(part, None, None, limit=1):
+                d.add(_document(store, part, iri))
+        d.add(_labels(store, [t.object for t in d.triples if isinstance(t.object, ox.NamedNode)], skip=iri))
         return d
+    if in_counts:
+        d.facts = sum(int(row["n"].value) for row in store.query(FACT_COUNT, substitutions={_R: iri}))
     linked: list = []
     # what the resource says itself: every triple of an ordinary property, a page of a crowded one
     for prop, total in out_counts:
@@ -162,6 +173,9 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
         for s in subjects:
             if prop in PART_OF_FACT or _is_part(s, iri):
                 continue  # already in the document
+            if isinstance(s, ox.BlankNode):  # reachable from nowhere else: it comes whole
+                d.add(_document(store, s, iri))
+                continue
             if isinstance(s, ox.NamedNode) and _is_fact(store, s):
                 # the facts it takes part in: role, dates, counterparts, quote; an article's own facts
                 # come with their evidence, which its page highlights in the text

@@ -22,44 +22,54 @@ CONTEXT: dict = {"@context": dict(sorted(PREFIXES.items()))}
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
-def compact_iri(iri: str) -> str:
-    """``prefix:local`` where a prefix fits and the result cannot be misread, else the IRI itself."""
-    if iri.split(":", 1)[0] in PREFIXES:
-        return iri  # an IRI whose scheme is a prefix name would be expanded: leave it, it is rare
+def compact_iri(iri: str, plain: frozenset[str] = frozenset()) -> str:
+    """``prefix:local`` where a prefix fits and the result cannot be misread, else the IRI itself.
+    ``plain``: prefixes switched off in this document (see :func:`compact`)."""
     for prefix, ns in _BY_LENGTH:
-        if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+        if prefix not in plain and iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
             return f"{prefix}:{iri[len(ns):]}"
     return iri
 
 
-def _node_id(term: ox.NamedNode | ox.BlankNode) -> str:
-    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact_iri(term.value)
-
-
-def _value(term) -> object:
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return {"@value": term.value, "@language": term.language}
-        if term.datatype == XSD.string:
-            return term.value
-        return {"@value": term.value, "@type": compact_iri(term.datatype.value)}
-    return {"@id": _node_id(term)}
-
-
 def compact(triples: Iterable[ox.Triple], context_url: str) -> bytes:
-    """A JSON-LD document of ``triples``: one node object per subject, in a ``@graph``."""
+    """A JSON-LD document of ``triples``: one node object per subject, in a ``@graph``.
+
+    An IRI whose scheme is one of the prefix names (``wd:Q1`` as an IRI of its own) would be read as a
+    compact IRI and expanded: the document then switches that prefix off (``{"wd": null}`` after the
+    published context) and writes its IRIs in full, so it still expands to exactly its triples.
+    """
+    triples = list(triples)
+    terms = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
+             if isinstance(term, ox.NamedNode)}
+    terms |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    plain = frozenset(iri.split(":", 1)[0] for iri in terms if iri.split(":", 1)[0] in PREFIXES)
+
+    def node_id(term) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else compact_iri(term.value, plain)
+
+    def value(term) -> object:
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return {"@value": term.value, "@language": term.language}
+            if term.datatype == XSD.string:
+                return term.value
+            return {"@value": term.value, "@type": compact_iri(term.datatype.value, plain)}
+        return {"@id": node_id(term)}
+
     nodes: dict[str, dict] = {}
     for t in triples:
         if not isinstance(t.subject, ox.NamedNode | ox.BlankNode):
             continue  # RDF 1.2 triple terms have no place in this context
-        node = nodes.setdefault(_node_id(t.subject), {"@id": _node_id(t.subject)})
+        key = node_id(t.subject)
+        node = nodes.setdefault(key, {"@id": key})
         if t.predicate == RDF.type and not isinstance(t.object, ox.Literal):
-            node.setdefault("@type", []).append(_node_id(t.object))
+            node.setdefault("@type", []).append(node_id(t.object))
         else:
-            node.setdefault(compact_iri(t.predicate.value), []).append(_value(t.object))
+            node.setdefault(compact_iri(t.predicate.value, plain), []).append(value(t.object))
     graph = []
     for key in sorted(nodes):
         node = nodes[key]
         ordered = sorted(node, key=lambda k: (k not in ("@id", "@type"), k != "@id", k))
         graph.append({k: (node[k][0] if isinstance(node[k], list) and len(node[k]) == 1 else node[k]) for k in ordered})
-    return json.dumps({"@context": context_url, "@graph": graph}, ensure_ascii=False, indent=2).encode()
+    context: object = [context_url, {prefix: None for prefix in sorted(plain)}] if plain else context_url
+    return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode()

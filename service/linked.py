@@ -9,18 +9,21 @@ formats, and is kept per store version in the response cache.
 
 from __future__ import annotations
 
-import hashlib
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.routing import PathConverter
 
 from loaders.shacl import ONTOLOGY_FILE, SHAPES_FILE
 from loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
 
 from . import views
+from .conditional import respond
 from .describe import Description, Index, LinkGroup, describe
 from .jsonld import CONTEXT, compact, compact_iri
 from .negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
@@ -28,6 +31,16 @@ from .pictures import timeline
 from .sparql import plain
 
 bp = Blueprint("linked", __name__)
+
+
+class AnyPath(PathConverter):
+    """A path that may hold any character: werkzeug's own stops at a newline, which would leave such a
+    request to the generic 404 instead of a 404 in the format asked for."""
+
+    regex = r"[^/][\s\S]*?"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("anypath", AnyPath))
 
 RDF_PAGE_FORMATS = tuple(f for f in PAGE_FORMATS if f.engine is not None)
 ENTITY_KINDS = {cls.value for cls in ENTITY_CLASSES.values()}
@@ -67,8 +80,9 @@ def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer]
 
     ``path`` is the resource's own path (no suffix); ``render`` makes the bytes of one format.
     """
-    query = ("?" + request.query_string.decode("latin-1")) if request.query_string else ""
-    path = quote(path, safe="/:@!$&'()*+,;=-._~%")  # headers carry it: no control characters, no spaces
+    # headers carry the path and the query: re-encoded, so no character of the request can end a <target>
+    query = ("?" + urlencode(list(request.args.items(multi=True)))) if request.args else ""
+    path = quote(path, safe="/:@!$&'()*+,;=-._~%")
     alternates = ", ".join(f'<{path}.{SUFFIX_OF[f.name]}{query}>; rel="alternate"; type="{f.media_type}"'
                            for f in formats if f.name in SUFFIX_OF)
     if suffix is not None:
@@ -86,7 +100,7 @@ def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer]
     langs = languages() if fmt.name == "html" else []
     cache = current_app.extensions.get("newsgraph.cache")
     store = _store()
-    key = ("page", store.version, path, fmt.name, tuple(langs), request.query_string) \
+    key = ("page", store.version, path, suffix, fmt.name, tuple(langs), request.query_string) \
         if cache is not None and store.version else None
     hit = cache.get(key) if key is not None else None
     if hit is not None:
@@ -98,25 +112,11 @@ def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer]
     headers = {"Link": alternates}
     if vary:
         headers["Vary"] = ", ".join(vary)
-    if suffix is None and fmt.name in SUFFIX_OF:
+    if suffix is None and fmt.name in SUFFIX_OF and answer.status == 200:
         headers["Content-Location"] = f"{path}.{SUFFIX_OF[fmt.name]}{query}"
     if answer.status != 200:
         return Response(answer.body, status=answer.status, content_type=fmt.content_type, headers=headers)
-    etag = '"' + hashlib.sha256(answer.body).hexdigest()[:32] + '"'
-    headers["ETag"] = etag
-    headers["Cache-Control"] = "no-cache"  # keep it, but ask again: a load may change it at any moment
-    if _matches(request.headers.get("If-None-Match"), etag):
-        return Response(status=304, headers=headers)
-    return Response(answer.body, status=200, content_type=fmt.content_type, headers=headers)
-
-
-def _matches(header: str | None, etag: str) -> bool:
-    """``If-None-Match`` compares weakly (RFC 9110 §13.1.2): ``W/`` prefixes do not matter."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+    return respond(answer.body, fmt.content_type, headers)
 
 
 def split_suffix(rest: str) -> tuple[str, str | None]:
@@ -136,21 +136,44 @@ def node(iri: str) -> ox.NamedNode | None:
 # ---- RDF answers ---------------------------------------------------------------------------------------
 
 
+class Unrepresentable(Exception):
+    """Triples a format cannot carry (RDF/XML: characters XML 1.0 forbids, predicates with no local name)."""
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NCNAME_END = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w.\u00B7\u00C0-\uFFFF-]*$")
+
+
+def check_rdfxml(triples: list[ox.Triple]) -> None:
+    for t in triples:
+        if not _NCNAME_END.search(t.predicate.value):
+            raise Unrepresentable(f"RDF/XML cannot name the property <{t.predicate.value}>: ask for Turtle, "
+                                  "N-Triples or JSON-LD")
+        for term in (t.subject, t.object):
+            if _XML_FORBIDDEN.search(term.value):
+                raise Unrepresentable("the description holds characters XML 1.0 cannot carry: ask for Turtle, "
+                                      "N-Triples or JSON-LD")
+
+
 def rdf_bytes(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
     if fmt.name == "jsonld":
         return compact(triples, _base() + "context.jsonld")
+    if fmt.name == "rdfxml":
+        check_rdfxml(triples)
     prefixes = {**PREFIXES, **(prefixes or {})} if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
     return ox.serialize(triples, format=fmt.engine, prefixes=prefixes)
 
 
 def not_found_rdf(iri: str, fmt: Format) -> bytes:
-    """An empty document in the format asked for, so a client's parser still succeeds."""
+    """An empty document in the format asked for, so a client's parser still succeeds. The IRI it names
+    is percent-encoded: nothing from the request can end the comment and become data."""
+    shown = quote(iri, safe=":/?&=#@+,;~").replace("--", "%2D%2D")
     if fmt.name in ("turtle", "ntriples"):
-        return f"# {iri} is not described here\n".encode()
+        return f"# {shown} is not described here\n".encode()
     if fmt.name == "jsonld":
         return compact([], _base() + "context.jsonld")
     if fmt.name == "rdfxml":
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {iri.replace("--", "- -")} is not described here -->\n'
+        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {shown} is not described here -->\n'
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode()
     return b""
 
@@ -158,22 +181,55 @@ def not_found_rdf(iri: str, fmt: Format) -> bytes:
 # ---- /id/... --------------------------------------------------------------------------------------------
 
 
-@bp.get("/id/<path:rest>")
+def _raw_path() -> str | None:
+    """The request's path as sent, before percent-decoding (gunicorn's RAW_URI, werkzeug's REQUEST_URI)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return None
+    raw = raw.split("?", 1)[0]
+    if raw.startswith(("http://", "https://")):  # an absolute request-target
+        raw = "/" + raw.split("/", 3)[-1] if raw.count("/") >= 3 else "/"
+    root = request.script_root
+    return raw[len(root):] if root and raw.startswith(root) else raw
+
+
+def _candidates(prefix: str, stem: str, suffix: str | None) -> list[ox.NamedNode]:
+    """The IRIs a path may name: as decoded, and as sent (an IRI may hold percent-escapes itself)."""
+    out = [n for n in (node(_base() + prefix[1:] + stem),) if n is not None]
+    raw = _raw_path()
+    if raw and raw.startswith(prefix):
+        raw_stem = raw[len(prefix):]
+        if suffix and raw_stem.endswith("." + suffix):
+            raw_stem = raw_stem[: -len(suffix) - 1]
+        n = node(_base() + prefix[1:] + raw_stem)
+        if n is not None and n not in out:
+            out.append(n)
+    return out
+
+
+@bp.get("/id/<anypath:rest>")
 def resource(rest: str) -> Response:
     stem, suffix = split_suffix(rest)
     path = "/id/" + stem
-    iri = node(_base() + path[1:])
+    candidates = _candidates("/id/", stem, suffix)
     only, outgoing, offset = _paging()
 
     def render(fmt: Format) -> Answer:
-        d = describe(_store(), iri, only=only, outgoing=outgoing, offset=offset) if iri is not None else None
+        d = None
+        for iri in candidates:
+            d = describe(_store(), iri, only=only, outgoing=outgoing, offset=offset)
+            if d:
+                break
         if not d:
             if fmt.name == "html":
                 return Answer(404, _not_found_page(path))
             return Answer(404, not_found_rdf(_base() + path[1:], fmt))
         if fmt.name == "html":
             return Answer(200, _page(d, path, suffix).encode())
-        return Answer(200, rdf_bytes(d.triples + _more_triples(d, path), fmt))
+        try:
+            return Answer(200, rdf_bytes(d.triples + _more_triples(d, path), fmt))
+        except Unrepresentable as e:
+            return Answer(406, (str(e) + "\n").encode())
 
     return negotiated(path, suffix, render)
 
@@ -276,8 +332,23 @@ def _entity_page(d: Description, index: Index, labels: views.Labels, common: dic
         other_labels=sorted((lit.language or "", lit.value) for lit in others),
         role=index.value(e, NF.role), country=index.value(e, NF.country),
         groups=groups, timeline=timeline(rows, f"Timeline of {common['title']}"),
-        links=_incoming_links(d, labels, skip=fact_props), fact_count=sum(
-            g.total for g in d.incoming if g.property in fact_props), **common)
+        links=_incoming_links(d, labels, skip=fact_props), fact_count=d.facts,
+        relations=_relations(index, labels, e), **common)
+
+
+#: what an entity page shows elsewhere (its header) rather than among its relations
+SHOWN_IN_HEADER = {RDF.type.value, "http://www.w3.org/2002/07/owl#sameAs", NF.country.value}
+
+
+def _relations(index: Index, labels: views.Labels, e) -> list:
+    """The entity's own links to other resources: memberships, who it met and armed (shortcut triples)."""
+    grouped: dict = {}
+    for t in index.out.get(e, ()):
+        if isinstance(t.object, ox.NamedNode) and t.predicate.value not in SHOWN_IN_HEADER:
+            grouped.setdefault(t.predicate, []).append(t.object)
+    return [(views.Link(views.local_name(p), labels.href(p)),
+             sorted((views.Link(labels(o), labels.href(o)) for o in objects), key=lambda link: link.text))
+            for p, objects in sorted(grouped.items(), key=lambda kv: views.local_name(kv[0]))]
 
 
 def _article_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
@@ -342,19 +413,26 @@ def _not_found_page(path: str) -> bytes:
 # ---- /graph/... ------------------------------------------------------------------------------------------
 
 
-@bp.get("/graph/<path:rest>")
+@bp.get("/graph/<anypath:rest>")
 def graph(rest: str) -> Response:
     stem, suffix = split_suffix(rest)
     path = "/graph/" + stem
-    g = node(_base() + path[1:])
+    graphs = _candidates("/graph/", stem, suffix)
 
     def render(fmt: Format) -> Answer:
         store = _store()
-        triples = [q.triple for q in store.quads(g)] if g is not None else []
+        g, triples = None, []
+        for g in graphs:
+            triples = [q.triple for q in store.quads(g)]
+            if triples:
+                break
         if not triples:
             return Answer(404, _not_found_page(path) if fmt.name == "html" else not_found_rdf(path, fmt))
         if fmt.name != "html":
-            return Answer(200, rdf_bytes(triples, fmt))
+            try:
+                return Answer(200, rdf_bytes(triples, fmt))
+            except Unrepresentable as e:
+                return Answer(406, (str(e) + "\n").encode())
         article = None
         if stem.startswith("article/"):
             article = "/id/" + stem
@@ -433,18 +511,8 @@ def _ontology_page(triples: list[ox.Triple]) -> str:
 
 @bp.get("/context.jsonld")
 def context() -> Response:
-    body = (_json(CONTEXT) + "\n").encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
-    if _matches(request.headers.get("If-None-Match"), etag):
-        return Response(status=304, headers=headers)
-    return Response(body, content_type="application/ld+json; charset=utf-8", headers=headers)
-
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value, indent=1, ensure_ascii=False)
+    body = (json.dumps(CONTEXT, indent=2, ensure_ascii=False) + "\n").encode()
+    return respond(body, "application/ld+json; charset=utf-8", {}, cache_control="public, max-age=86400")
 
 
 # ---- VoID ------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ COLOURS = {"membership": "#1b6ca8", "arms-transfer": "#b3261e", "meeting": "#2e7
 
 def _day(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        return date.fromisoformat(text[:10]) if text else None  # a dateTime's day is its first ten characters
     except ValueError:
         return None
 
@@ -33,15 +33,16 @@ def timeline(rows: list[FactRow], title: str) -> Markup:
         return Markup("")
     kinds = [k for k in KIND_TITLES if any(r.kind == k for r, _, _ in dated)]
     first = min(a for _, a, _ in dated).year
-    last = max(b for _, _, b in dated).year + 1
+    last = max(b for _, _, b in dated).year
     if last - first < 2:
-        first, last = first - 1, last + 1
-    span = (date(last, 1, 1) - date(first, 1, 1)).days
+        first, last = max(1, first - 1), min(9999, last + 1)
+    start, end = date(first, 1, 1), date(last, 12, 31)  # the axis covers whole years, within what dates hold
+    span = (end - start).days + 1
     plot = WIDTH - LEFT - RIGHT
     height = TOP + ROW * len(kinds) + 28
 
     def x(d: date) -> float:
-        return LEFT + plot * (d - date(first, 1, 1)).days / span
+        return LEFT + plot * (d - start).days / span
 
     parts = [f'<svg class="timeline" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="tl-title" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="tl-title">{escape(title)}</title>']

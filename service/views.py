@@ -56,15 +56,18 @@ class Labels:
         self.languages = list(dict.fromkeys(wanted))
 
     def literal(self, node, prop=RDFS.label) -> ox.Literal | None:
-        found = self.index.objects(node, prop)
+        """The value in the first language wanted (``en`` also takes ``en-US``), else an untagged one,
+        else any; only literals count (a label that is an IRI is no name)."""
+        found = [lit for lit in self.index.objects(node, prop) if isinstance(lit, ox.Literal)]
         if not found:
             return None
         for lang in self.languages:
-            for lit in found:
-                if isinstance(lit, ox.Literal) and lit.language and lit.language.lower() == lang:
-                    return lit
+            tagged = [lit for lit in found if lit.language and lit.language.lower() == lang]
+            tagged = tagged or [lit for lit in found if lit.language and lit.language.lower().split("-")[0] == lang]
+            if tagged:
+                return tagged[0]
         for lit in found:
-            if isinstance(lit, ox.Literal) and not lit.language:
+            if not lit.language:
                 return lit
         return sorted(found, key=lambda lit: lit.language or "")[0]
 
@@ -98,7 +101,7 @@ def href(node, base: str) -> str | None:
     if not isinstance(node, ox.NamedNode):
         return None
     value = node.value
-    if value.startswith(base):
+    if value.startswith(base) and not value[len(base):].startswith("/"):  # "//host" would leave the site
         return "/" + value[len(base):]
     if value.startswith(NF_ONTOLOGY):
         return "/ontology" + value[len(NF_ONTOLOGY):]
@@ -275,7 +278,10 @@ def evidence_span(index: Index, fact) -> tuple[int, int] | None:
                 if OA.TextPositionSelector.value in index.types(sel):
                     start, end = index.value(sel, OA.start), index.value(sel, OA.end)
                     if start is not None and end is not None:
-                        return int(start.value), int(end.value)
+                        try:
+                            return int(start.value), int(end.value)
+                        except ValueError:  # loaded from an RDF file that says otherwise: no highlight
+                            return None
     return None
 
 
