@@ -6,7 +6,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(VENV)/.installed-test
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/load.py --articles 10000
 	$(BIN)/python bench/endpoint.py --duration 10
+
+fuzz: $(VENV)/.installed-test
+	FUZZ_EXAMPLES=300 FUZZ_SEED=random $(BIN)/python -m pytest tests/test_openapi.py -k schemathesis -q
+	$(BIN)/python -m pytest tests/test_saved_hostile.py -q
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

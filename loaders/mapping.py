@@ -15,6 +15,7 @@ from itertools import permutations
 import pyoxigraph as ox
 
 from .entities import Registry
+from .folding import fold
 from .records import Article, DateValue, Entity, Fact
 from .vocab import DCTERMS, ENTITY_CLASSES, NF, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA, XSD, Iris
 
@@ -94,6 +95,8 @@ def entity_quads(e: Entity, iris: Iris, registry: Registry) -> list[ox.Quad]:
            ox.Quad(node, DCTERMS.identifier, ox.Literal(e.id), g)]
     out += [ox.Quad(node, RDFS.label, ox.Literal(label, language=lang), g) for lang, label in e.labels.items()]
     out += [ox.Quad(node, SKOS.altLabel, ox.Literal(alias), g) for alias in e.aliases]
+    keys = dict.fromkeys(fold(name) for name in (*e.labels.values(), *e.aliases))
+    out += [ox.Quad(node, NF.searchKey, ox.Literal(key), g) for key in keys if key]
     if e.wikidata:
         out.append(ox.Quad(node, OWL.sameAs, WIKIDATA.term(e.wikidata), g))
     if e.country:

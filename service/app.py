@@ -42,10 +42,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     from .cache import CachedGets, ResponseCache
     from .execute import LocalRunner, Pool
     from .linked import bp as linked_bp
+    from .queryfiles import load_queries
+    from .saved import bp as saved_bp
     from .sparql import bp as sparql_bp
     from .sparql import plain
 
     settings = settings or Settings.from_env()
+    # a broken query file stops the service here, naming FILE:LINE (``newsgraph serve`` checks first)
+    saved_queries = load_queries(Path(settings.queries)) if settings.queries else load_queries()
     app = Flask("newsgraph", root_path=str(Path(__file__).parent))
     app.config["NEWSGRAPH"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -61,8 +65,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
             app.extensions["newsgraph.cache"] = cache
             app.wsgi_app = CachedGets(app.wsgi_app, current, cache)
     app.extensions["newsgraph.runner"] = runner
+    app.extensions["newsgraph.queries"] = saved_queries
     app.register_blueprint(sparql_bp)
     app.register_blueprint(linked_bp)
+    app.register_blueprint(saved_bp)
 
     @app.get("/health")
     def health():

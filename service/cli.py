@@ -189,6 +189,15 @@ def export(ctx, fmt, store, base):
 @click.pass_context
 def serve(ctx, host, port, workers, store, base):
     """Serve the HTTP interface with gunicorn."""
+    from .queryfiles import QueryFileError, load_queries
     from .server import run
 
-    run(settings(ctx, store, base), host, port, workers)
+    s = settings(ctx, store, base)
+    try:  # refuse to start on a broken saved query, naming it, rather than fail in every worker
+        load_queries(Path(s.queries)) if s.queries else load_queries()
+    except QueryFileError as e:
+        for problem in e.problems:
+            click.echo(str(problem), err=True)
+        click.echo("newsgraph: not serving: fix the saved queries above", err=True)
+        sys.exit(1)
+    run(s, host, port, workers)

@@ -17,6 +17,7 @@ class Settings:
     query_timeout: float = 30.0
     service_allow: tuple[str, ...] = ()
     cache_mb: int = 64
+    queries: str = ""  # folder of saved queries; "" = the project's queries/
 
     @classmethod
     def from_env(cls, store: str | None = None, base: str | None = None) -> Settings:
@@ -34,6 +35,7 @@ class Settings:
             query_timeout=query_timeout,
             service_allow=tuple(env.get("NEWSGRAPH_SERVICE_ALLOW", "").split()),
             cache_mb=_int(env, "NEWSGRAPH_CACHE_MB", 64),
+            queries=env.get("NEWSGRAPH_QUERIES", ""),
         )
 
 

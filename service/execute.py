@@ -14,6 +14,8 @@ after the head was sent (the HTTP response is then cut short).
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import multiprocessing
 import os
 import queue
@@ -58,6 +60,8 @@ class Request:
     named_graphs: list[str] = field(default_factory=list)
     accept: str | None = None
     format: str | None = None
+    #: (offset, count): answer only these rows of a SELECT, as SPARQL JSON (saved queries page this way)
+    window: tuple[int, int] | None = None
 
 
 # ---- the executor process ----------------------------------------------------------------------------
@@ -119,6 +123,19 @@ def run_request(store, req: Request, conn) -> None:
         conn.send(("error", 400, f"invalid request: {e}"))
         return
     kind = RESULTS if isinstance(results, ox.QuerySolutions | ox.QueryBoolean) else GRAPH
+    if req.window is not None:
+        if not isinstance(results, ox.QuerySolutions):
+            conn.send(("error", 400, "only a SELECT query can be paged"))
+            return
+        out = _PipeWriter(conn, head=("head", 200, "application/sparql-results+json"))
+        try:
+            write_window(results, req.window, out)
+        except (OSError, RuntimeError, ValueError, SyntaxError) as e:
+            conn.send(("abort", str(e)) if out.head_sent else ("error", 400, f"the query failed: {e}"))
+            return
+        out.flush()
+        conn.send(("end",))
+        return
     try:
         fmt = choose(kind, req.accept, req.format)
     except NotAcceptable as e:
@@ -141,6 +158,33 @@ def run_request(store, req: Request, conn) -> None:
         return
     out.flush()
     conn.send(("end",))
+
+
+def term_json(term) -> dict:
+    """One RDF term in SPARQL 1.1 Query Results JSON."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "literal", "value": str(term)}  # an RDF 1.2 triple term: shown as text
+
+
+def write_window(results: ox.QuerySolutions, window: tuple[int, int], out) -> None:
+    """SPARQL JSON of rows ``offset`` … ``offset + count - 1``; the engine stops once they are read."""
+    offset, count = window
+    names = [v.value for v in results.variables]
+    out.write(b'{"head":{"vars":' + json.dumps(names).encode() + b'},"results":{"bindings":[')
+    for i, solution in enumerate(itertools.islice(results, offset, offset + count)):
+        row = {name: term_json(solution[name]) for name in names if solution[name] is not None}
+        out.write((b"," if i else b"") + json.dumps(row, ensure_ascii=False).encode())
+    out.write(b"]}}")
 
 
 CLONE_NEWNET = 0x40000000

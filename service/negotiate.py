@@ -55,6 +55,14 @@ PAGE_FORMATS: tuple[Format, ...] = tuple(_BY_NAME[n] for n in ("html", "turtle",
 SUFFIXES: dict[str, Format] = {"html": _BY_NAME["html"], "ttl": _BY_NAME["turtle"], "jsonld": _BY_NAME["jsonld"],
                                "nt": _BY_NAME["ntriples"], "rdf": _BY_NAME["rdfxml"]}
 SUFFIX_OF = {f.name: s for s, f in SUFFIXES.items()}
+#: what a saved query answers: plain JSON rows first (the contract's default), then the SPARQL forms
+SAVED_FORMATS: tuple[Format, ...] = (
+    Format("rows", "application/json", RESULTS, None, ("json", "rows")),
+    Format("csv", "text/csv", RESULTS, QRF.CSV, ("csv",)),
+    Format("tsv", "text/tab-separated-values", RESULTS, QRF.TSV, ("tsv",)),
+    Format("srj", "application/sparql-results+json", RESULTS, QRF.JSON, ("srj", "sparql-json", "sparql")),
+    _BY_NAME["html"],
+)
 
 
 class NotAcceptable(Exception):

@@ -1,0 +1,276 @@
+"""Saved queries: ``queries/{name}.rq`` files, their headers, and the checks made before serving them.
+
+A file is SPARQL with a header of ``#+`` comment lines holding YAML (the format is documented in
+``queries/README.md``). Parameters are written ``$name`` in the query and nothing else is: the sigil
+makes a parameter visible to the reader and lets the checks tell a declared parameter from a typo.
+
+Values are never put into query text by hand. A request's values, once checked and turned into RDF
+terms (:mod:`service.params`), are bound by a ``VALUES`` block serialised from those terms and placed
+at the start of the query's ``WHERE`` group — the same for the embedded store and a remote engine.
+Every check below runs when the service starts; a file that fails one stops it, naming FILE:LINE.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from loaders.records import InputError, Problem
+from loaders.vocab import PREFIXES
+from loaders.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
+
+from .sparqltext import remote_targets, tokens
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TYPES = ("entity", "iri", "string", "langstring", "integer", "decimal", "boolean", "date", "enum")
+PARAM_FIELDS = {"type", "required", "default", "example", "description", "multiple", "values", "min", "max",
+                "fold", "max_length", "var"}
+HEADER_FIELDS = {"summary", "description", "params", "tags"}
+
+
+@dataclass
+class Param:
+    name: str
+    type: str
+    required: bool = False
+    default: str | None = None
+    example: str | None = None
+    description: str = ""
+    multiple: bool = False  # repeated in the request (``?party=a&party=b``): any of them matches
+    values: tuple[str, ...] = ()  # for enum
+    min: int | float | None = None
+    max: int | float | None = None
+    fold: bool = False  # for string: folded like nf:searchKey before it is bound (accent/case-insensitive)
+    max_length: int = 500
+    line: int = 0
+    var: str = ""  # the query's variable, when it differs from the name (a column may need the name)
+
+    def __post_init__(self) -> None:
+        self.var = self.var or self.name
+
+
+@dataclass
+class SavedQuery:
+    name: str
+    file: Path
+    text: str
+    summary: str
+    description: str
+    params: list[Param]
+    columns: list[str]
+    where: int  # offset in ``text`` just after the WHERE group's opening brace
+    tags: list[str] = field(default_factory=list)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def bound(self, values: dict[str, list[ox.NamedNode | ox.Literal]]) -> str:
+        """The query with ``values`` (parameter → checked terms) bound; absent parameters stay unbound."""
+        blocks = []
+        for name, terms in values.items():
+            p = self.param(name)
+            if terms and p is not None:
+                blocks.append(f"VALUES ?{p.var} {{ {' '.join(str(t) for t in terms)} }}")
+        if not blocks:
+            return self.text
+        return f"{self.text[:self.where]}\n  {' '.join(blocks)}\n{self.text[self.where:]}"
+
+
+class QueryFileError(InputError):
+    """Every problem with the saved-query files, as ``FILE:LINE: message``."""
+
+
+def load_queries(folder: Path = QUERIES_DIR) -> dict[str, SavedQuery]:
+    """Read and check every ``*.rq`` in ``folder``; raise :class:`QueryFileError` listing all problems."""
+    problems: list[Problem] = []
+    found: dict[str, SavedQuery] = {}
+    for path in sorted(folder.glob("*.rq")):
+        try:
+            q = read_query(path)
+        except InputError as e:
+            problems += e.problems
+            continue
+        found[q.name] = q
+    if problems:
+        raise QueryFileError(problems)
+    return found
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_query(path: Path) -> SavedQuery:
+    display = _display(path)
+    name = path.stem
+    text = path.read_text(encoding="utf-8")
+    problems: list[Problem] = []
+
+    def problem(line: int, message: str) -> None:
+        problems.append(Problem(display, line, message))
+
+    if not NAME.match(name):
+        problem(1, f"the file name must be the query's name: lower-case letters, digits and '-', not {name!r}")
+    lines = text.splitlines()
+    # the header: '#+' lines, read as YAML with every other line blank so that line numbers still agree
+    header_text = "\n".join(line[3:] if line.startswith("#+ ") else line[2:] if line.startswith("#+") else ""
+                            for line in lines)
+    try:
+        header = parse_yaml(header_text, display)
+    except InputError as e:
+        raise QueryFileError(e.problems) from None
+    if not isinstance(header, Mapping):
+        raise QueryFileError([Problem(display, 1, "the file needs a header of '#+ ' lines: summary, description "
+                                                   "and params (see queries/README.md)")])
+    for key in header:
+        if key not in HEADER_FIELDS:
+            problem(header.key_lines[key], f"unknown header field '{key}'; use " + ", ".join(sorted(HEADER_FIELDS)))
+    summary = _text(header.get("summary"))
+    if not summary:
+        problem(header.line, "the header needs a one-line `summary`")
+    params = _params(header.get("params"), header.key_lines.get("params", header.line), problem)
+    tags = [str(t) for t in header.get("tags", [])] if isinstance(header.get("tags"), Sequence) else []
+
+    # the query itself
+    toks = tokens(text)
+    used: dict[str, int] = {}
+    plain: set[str] = set()
+    for t in toks:
+        if t.kind == "word" and t.text[:1] == "$":
+            used.setdefault(t.text[1:], _line(text, t.start))
+        elif t.kind == "word" and t.text[:1] == "?":
+            plain.add(t.text[1:])
+    declared = {p.var: p for p in params}
+    for var, line in used.items():
+        if var not in declared:
+            problem(line, f"${var} looks like a parameter but the header does not declare it")
+    for p in params:
+        if p.var not in used:
+            problem(p.line, f"parameter '{p.name}' is declared but the query never uses ${p.var}")
+        if p.var in plain:
+            problem(p.line, f"parameter '{p.name}' is also written ?{p.var}: write it ${p.var} everywhere")
+    for keyword, iri in remote_targets(text):
+        problem(1, f"a saved query may not use {keyword} ({iri or 'a variable target'})")
+    where = _where(toks)
+    columns: list[str] = []
+    if not problems:
+        columns = _check_runs(text, where, params, display, problems)
+    if where is None and not problems:
+        problem(1, "no WHERE group found")
+    if problems:
+        raise QueryFileError(problems)
+    return SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _text(value) -> str:
+    return " ".join(str(value).split()) if isinstance(value, Scalar) and not value.is_null else ""
+
+
+def _params(node, line: int, problem) -> list[Param]:
+    if node is None:
+        return []
+    if not isinstance(node, Mapping):
+        problem(line, "`params` must map each parameter's name to its description")
+        return []
+    out = []
+    for name, spec in node.items():
+        pline = node.key_lines[name]
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            problem(pline, f"parameter name '{name}' must be a SPARQL variable name (letters, digits, _)")
+            continue
+        if name in ("limit", "offset", "format"):
+            problem(pline, f"'{name}' is reserved for paging and formats; name the parameter otherwise")
+            continue
+        if not isinstance(spec, Mapping):
+            problem(pline, f"parameter '{name}' needs a mapping: type, required, default, example, description")
+            continue
+        for key in spec:
+            if key not in PARAM_FIELDS:
+                problem(spec.key_lines[key], f"unknown field '{key}' for parameter '{name}'; use "
+                        + ", ".join(sorted(PARAM_FIELDS)))
+        ptype = str(spec.get("type", ""))
+        if ptype not in TYPES:
+            problem(spec.key_lines.get("type", pline), f"parameter '{name}' needs a `type`: " + ", ".join(TYPES))
+            continue
+        var = str(spec.get("var", "")) or name
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", var):
+            problem(spec.key_lines.get("var", pline), f"`var` must be a SPARQL variable name, not {var!r}")
+        p = Param(name, ptype, line=pline, description=_text(spec.get("description")), var=var)
+        for flag in ("required", "multiple", "fold"):
+            value = spec.get(flag)
+            if value is not None:
+                if str(value) not in ("true", "false"):
+                    problem(spec.key_lines[flag], f"`{flag}` is true or false")
+                setattr(p, flag, str(value) == "true")
+        for key in ("default", "example"):
+            value = spec.get(key)
+            if value is not None:
+                if not isinstance(value, Scalar):
+                    problem(spec.key_lines[key], f"`{key}` must be one value")
+                else:
+                    setattr(p, key, str(value))
+        values = spec.get("values")
+        if ptype == "enum":
+            if not isinstance(values, Sequence) or not values:
+                problem(spec.key_lines.get("values", pline), f"enum parameter '{name}' needs `values`: a list")
+            else:
+                p.values = tuple(str(v) for v in values)
+        for key in ("min", "max", "max_length"):
+            value = spec.get(key)
+            if value is not None:
+                try:
+                    setattr(p, key, int(value) if key == "max_length" or ptype == "integer" else float(value))
+                except ValueError:
+                    problem(spec.key_lines[key], f"`{key}` must be a number")
+        if p.required and p.default is not None:
+            problem(pline, f"parameter '{name}' is required and has a default: choose one")
+        out.append(p)
+    return out
+
+
+def _where(toks) -> int | None:
+    """Offset just after the opening brace of the outermost WHERE group (the first top-level ``{`` after
+    SELECT: a SELECT clause holds no braces)."""
+    seen_select = False
+    for t in toks:
+        if t.kind == "word" and t.text.upper() == "SELECT" and t.depth == 0:
+            seen_select = True
+        elif seen_select and t.kind == "punct" and t.text == "{" and t.depth == 0:
+            return t.start + 1
+    return None
+
+
+def _check_runs(text: str, where: int | None, params: list[Param], display: str, problems: list[Problem]) -> list[str]:
+    """Parse the query as it will run — on an empty store, once unbound and once with every parameter bound to a
+    value of its type — and return its projected columns. Only SELECT queries pass: nothing can write."""
+    from .params import example_term
+
+    empty = ox.Store()
+    try:
+        result = empty.query(text, prefixes=PREFIXES)
+    except SyntaxError as e:
+        problems.append(Problem(display, 1, f"not a valid SPARQL query: {e}"))
+        return []
+    if not isinstance(result, ox.QuerySolutions):
+        problems.append(Problem(display, 1, "a saved query must be a SELECT query"))
+        return []
+    columns = [v.value for v in result.variables]
+    if where is None:
+        return columns
+    q = SavedQuery("check", Path(display), text, "", "", params, columns, where)
+    try:
+        empty.query(q.bound({p.name: [example_term(p)] for p in params}), prefixes=PREFIXES)
+    except SyntaxError as e:
+        problems.append(Problem(display, 1, f"the query does not parse once its parameters are bound: {e}"))
+    return columns
