@@ -34,6 +34,9 @@ class CurrentStore:
         return store
 
 
+#: pages use only what this service serves: its stylesheet, its script, its own links and fetches
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 MAX_BODY = 1024 * 1024  # bytes; a SPARQL request larger than this is refused with 413
 
 
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     from .saved import bp as saved_bp
     from .sparql import bp as sparql_bp
     from .sparql import plain
+    from .ui import bp as ui_bp
 
     settings = settings or Settings.from_env()
     # a broken query file stops the service here, naming FILE:LINE (``newsgraph serve`` checks first)
@@ -69,6 +73,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     app.register_blueprint(sparql_bp)
     app.register_blueprint(linked_bp)
     app.register_blueprint(saved_bp)
+    app.register_blueprint(ui_bp)
 
     @app.get("/health")
     def health():
@@ -77,6 +82,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     @app.after_request
     def cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        if response.mimetype == "text/html":  # pages load nothing from elsewhere and run no inline script
+            response.headers["Content-Security-Policy"] = CSP
+            response.headers["X-Content-Type-Options"] = "nosniff"
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"

@@ -25,9 +25,10 @@ from loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, PREFIXES, PR
 from . import views
 from .conditional import respond
 from .describe import Description, Index, LinkGroup, describe
+from .figures import figures
 from .jsonld import CONTEXT, compact, compact_iri
 from .negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
-from .pictures import timeline
+from .pictures import counterparts, relations, timeline
 from .sparql import plain
 
 bp = Blueprint("linked", __name__)
@@ -332,6 +333,7 @@ def _entity_page(d: Description, index: Index, labels: views.Labels, common: dic
         other_labels=sorted((lit.language or "", lit.value) for lit in others),
         role=index.value(e, NF.role), country=index.value(e, NF.country),
         groups=groups, timeline=timeline(rows, f"Timeline of {common['title']}"),
+        relations_picture=relations(common["title"], counterparts(rows)),
         links=_incoming_links(d, labels, skip=fact_props), fact_count=d.facts,
         relations=_relations(index, labels, e), **common)
 
@@ -552,7 +554,6 @@ def void_triples() -> list[ox.Triple]:
     def n(x: int) -> ox.Literal:
         return ox.Literal(str(x), datatype=xsd_int)
 
-    stats = store.stats()
     out = [
         ox.Triple(doc, RDF.type, v(VOID + "DatasetDescription")),
         ox.Triple(doc, DCTERMS.term("title"), ox.Literal("Description of the newsgraph dataset", language="en")),
@@ -564,7 +565,7 @@ def void_triples() -> list[ox.Triple]:
             "and the sentence that supports it; one named graph per article.", language="en")),
         ox.Triple(dataset, v(VOID + "sparqlEndpoint"), v(base + "sparql")),
         ox.Triple(dataset, v(VOID + "uriSpace"), ox.Literal(base + "id/")),
-        ox.Triple(dataset, v(VOID + "triples"), n(stats["triples"])),
+        ox.Triple(dataset, v(VOID + "triples"), n(len(store))),
         ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/Turtle")),
         ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/JSON-LD")),
         ox.Triple(dataset, v(VOID + "feature"), v("http://www.w3.org/ns/formats/N-Triples")),
@@ -572,12 +573,12 @@ def void_triples() -> list[ox.Triple]:
     ]
     out += [ox.Triple(dataset, v(VOID + "vocabulary"), v(ns)) for ns in
             (NF_ONTOLOGY + "#", *(PREFIXES[p] for p in ("schema", "prov", "oa", "org", "skos", "dcterms")))]
-    for i, (cls, count) in enumerate(store.class_counts()):
+    counted = figures(store)
+    for i, (cls, count) in enumerate(counted.classes):
         part = v(f"{base}dataset#class-{i + 1}")
         out += [ox.Triple(dataset, v(VOID + "classPartition"), part),
                 ox.Triple(part, v(VOID + "class"), cls), ox.Triple(part, v(VOID + "entities"), n(count))]
-    entities = sum(c for cls, c in store.class_counts() if cls.value in ENTITY_KINDS)
-    out.append(ox.Triple(dataset, v(VOID + "entities"), n(entities)))
+    out.append(ox.Triple(dataset, v(VOID + "entities"), n(counted.entities)))
     example = store.triples(None, RDF.type, NF.Country, limit=1)
     if example:
         out.append(ox.Triple(dataset, v(VOID + "exampleResource"), example[0].subject))

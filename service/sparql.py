@@ -10,13 +10,16 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from .execute import Busy, Request, Timeout
-from .negotiate import GRAPH, NotAcceptable, choose
+from .negotiate import FORMATS, GRAPH, NotAcceptable, choose
 from .sparqltext import DatasetConflict, remote_targets, with_using
 
 bp = Blueprint("sparql", __name__)
+
+#: what GET /sparql without a query answers: the service description, or for a browser the editor
+SD_FORMATS = (*(f for f in FORMATS if f.kind == GRAPH), next(f for f in FORMATS if f.name == "html"))
 
 #: names clients use for "the default graph" (rdflib sends its own with every query): ours is the union
 DEFAULT_GRAPH_NAMES = frozenset({"urn:x-rdflib:default"})
@@ -115,6 +118,8 @@ def sparql() -> Response:
     if not given:
         if request.method == "GET":
             return service_description()
+        if _format(params) == "html":  # the editor's form, sent empty
+            return _html_results(None)
         raise ProtocolError(400, "no query or update in the request")
     base = request.base_url
     if direct_update is not None or form_update is not None:
@@ -133,8 +138,58 @@ def sparql() -> Response:
                                  "queries take default-graph-uri and named-graph-uri")
     fmt = _format(params)
     default_graphs = [g for g in params.get("default-graph-uri", []) if g not in DEFAULT_GRAPH_NAMES]
-    return _execute(Request("query", text, base, default_graphs, params.get("named-graph-uri", []),
-                            request.headers.get("Accept"), fmt))
+    req = Request("query", text, base, default_graphs, params.get("named-graph-uri", []),
+                  request.headers.get("Accept"), fmt)
+    if fmt == "html":
+        return _html_results(req)
+    return _execute(req)
+
+
+HTML_ROWS = 1000  # rows an HTML answer shows; the downloads have them all
+
+
+def _html_results(req: Request | None) -> Response:
+    """A SELECT's first rows as a table on the editor's page: what a browser without script gets."""
+    import pyoxigraph as ox
+
+    from . import views
+
+    columns, rows, more, error, status = None, [], False, None, 200
+    base = current_app.config["NEWSGRAPH"].base
+    if req is not None:
+        req.accept, req.format, req.window = None, None, (0, HTML_ROWS + 1)
+        runner = current_app.extensions["newsgraph.runner"]
+        try:
+            status, content_type, body = runner.execute(req)
+        except (Timeout, Busy) as e:
+            status, content_type, body = 503, None, str(e)
+        if content_type is None:
+            error = body if status != 400 or "only a SELECT" not in body else (
+                "This page shows the rows of SELECT queries; ask /sparql for Turtle or JSON-LD for the others.")
+        else:
+            results = ox.parse_query_results(b"".join(body), format=ox.QueryResultsFormat.JSON)
+            columns = [v.value for v in results.variables]
+            for solution in results:
+                cells = []
+                for c in columns:
+                    v = solution[c]
+                    text = "" if v is None else v.value
+                    cells.append((text, views.href(v, base) if isinstance(v, ox.NamedNode) else None))
+                rows.append(cells)
+            more = len(rows) > HTML_ROWS
+            rows = rows[:HTML_ROWS]
+    return editor_page(req.text if req is not None else "", columns, rows, more, error, status)
+
+
+def editor_page(text: str = "", columns=None, rows=(), more: bool = False, error: str | None = None,
+                status: int = 200) -> Response:
+    from .ui import START_QUERY, examples, prologue
+
+    store = current_app.extensions["newsgraph.store"].get()
+    body = render_template("sparql.html", title="SPARQL", html_lang="en", text=text or START_QUERY,
+                           prologue=prologue(), examples=examples(store), base=current_app.config["NEWSGRAPH"].base,
+                           endpoint=request.base_url, columns=columns, rows=list(rows), more=more, error=error)
+    return Response(body, status=status, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
 def _format(params: dict[str, list[str]]) -> str | None:
@@ -204,10 +259,12 @@ def service_description() -> Response:
     features = "sd:UnionDefaultGraph" + (", sd:BasicFederatedQuery" if settings.service_allow else "")
     text = SD.format(endpoint=request.base_url, triples=len(store), languages=languages, features=features)
     try:
-        fmt = choose(GRAPH, request.headers.get("Accept"), _format(
+        fmt = choose(SD_FORMATS, request.headers.get("Accept"), _format(
             {k: request.args.getlist(k) for k in ("format", "output")}))
     except NotAcceptable as e:
         return plain(406, str(e))
+    if fmt.name == "html":  # a browser: the editor (SPARQL clients ask for RDF, and */* gets Turtle)
+        return editor_page()
     triples = ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)
     data = ox.serialize(triples, format=fmt.engine,
                         prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#"}

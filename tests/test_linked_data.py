@@ -409,7 +409,7 @@ def test_entity_page(srv):
         assert heading in body
     assert path_of(TRANSFER) in page.links and path_of(ARTICLE_IRI) in page.links
     assert "/id/country/tajikistan" in page.links  # a counterpart
-    assert page.svg == 1 and page.circles >= 5  # the timeline
+    assert page.svg == 2 and page.circles >= 5  # the timeline and who it deals with
     assert "Accept-Language" in headers["Vary"]
 
 
