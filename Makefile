@@ -6,7 +6,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench fuzz browser clean
+.PHONY: run test lint bench fuzz browser virtuoso clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/newsgraph load --store $(STORE) --if-empty seeds/
 	$(BIN)/newsgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser virtuoso
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -33,6 +33,12 @@ test: $(VENV)/.installed-test browser
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| { echo "make: cannot install chromium (Debian package)"; test "$$CI" != true; }
+
+# the remote-store tests start a throw-away Virtuoso 7 from Debian's package (never the system's own service)
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) \
+		|| { echo "make: cannot install virtuoso-opensource (Debian package)"; test "$$CI" != true; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -214,8 +214,10 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
         pos = ox.NamedNode(f.value + "#position")
         add(target, OA.hasSelector, pos)
         add(pos, RDF.type, OA.TextPositionSelector)
-        add(pos, OA.start, ox.Literal(str(start), datatype=XSD.nonNegativeInteger))
-        add(pos, OA.end, ox.Literal(str(end), datatype=XSD.nonNegativeInteger))
+        # xsd:integer, not the xsd:nonNegativeInteger of the Web Annotation model: pyoxigraph keeps every
+        # integer subtype as xsd:integer, and both stores must give the same answers (the shapes check ≥ 0)
+        add(pos, OA.start, ox.Literal(str(start), datatype=XSD.integer))
+        add(pos, OA.end, ox.Literal(str(end), datatype=XSD.integer))
 
     _shortcuts(fact, registry, iris, add)
     prop_lines = {p.value: fact.lines.get(name, fact.line)

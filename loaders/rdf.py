@@ -15,8 +15,11 @@ from xml.parsers import expat
 
 import pyoxigraph as ox
 
+from .folding import fold
 from .records import Problem
-from .vocab import Iris
+from .vocab import ENTITY_CLASSES, NF, RDF, RDFS, SKOS, Iris
+
+ENTITY_CLASS_NODES = frozenset(ENTITY_CLASSES.values())
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
@@ -64,4 +67,22 @@ def read_rdf(path: Path, display: str, iris: Iris) -> tuple[dict[ox.NamedNode, l
         return {}, [Problem(display, 1, f"cannot read: {e}")]
     if not graphs:
         return {}, [Problem(display, 1, "the file holds no triples")]
+    for quads in graphs.values():
+        quads += search_keys(quads)
     return graphs, []
+
+
+def search_keys(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """``nf:searchKey`` for the names of the entities a file describes, as fact-sheet entities get them
+    (the only triples a file gains: what it says is loaded as it is)."""
+    entities = {q.subject for q in quads if q.predicate == RDF.type and q.object in ENTITY_CLASS_NODES}
+    have = {q.subject for q in quads if q.predicate == NF.searchKey}
+    keys: dict[tuple, ox.Quad] = {}
+    for q in quads:
+        if q.subject in entities and q.subject not in have and q.predicate in (RDFS.label, SKOS.altLabel) \
+                and isinstance(q.object, ox.Literal):
+            key = fold(q.object.value)
+            if key:
+                keys.setdefault((q.subject, key, q.graph_name),
+                                ox.Quad(q.subject, NF.searchKey, ox.Literal(key), q.graph_name))
+    return list(keys.values())

@@ -62,9 +62,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     if settings.store == "memory:" or executors <= 0:
         runner = LocalRunner(current)  # updates change a memory store in place: nothing to key a cache on
     else:
-        # with nothing allow-listed, executors need no network at all: they get none
-        runner = Pool(settings.store, executors, settings.query_timeout, isolate=not settings.service_allow)
-        if settings.cache_mb > 0:
+        # with nothing allow-listed, executors need no network at all: they get none (unless the store
+        # itself is across the network); a remote store has no versions to key a cache on
+        remote = settings.store.startswith(("http://", "https://"))
+        runner = Pool(settings.store, executors, settings.query_timeout,
+                      isolate=not settings.service_allow and not remote)
+        if settings.cache_mb > 0 and not remote:
             cache = ResponseCache(settings.cache_mb * 1024 * 1024)
             app.extensions["newsgraph.cache"] = cache
             app.wsgi_app = CachedGets(app.wsgi_app, current, cache)

@@ -29,6 +29,6 @@ def respond(body: bytes, content_type: str, headers: dict[str, str], cache_contr
     ``no-cache`` by default: keep it, but ask again, since a load may change it at any moment."""
     etag = etag_of(body)
     headers = {**headers, "ETag": etag, "Cache-Control": cache_control}
-    if matches(request.headers.get("If-None-Match"), etag):
+    if request.method in ("GET", "HEAD") and matches(request.headers.get("If-None-Match"), etag):
         return Response(status=304, headers=headers)
     return Response(body, status=200, content_type=content_type, headers=headers)

@@ -170,19 +170,19 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
         subjects, newest = _incoming_page(store, iri, prop, total, start, cap)
         d.incoming.append(LinkGroup(prop, total, subjects, start, newest))
         d.add(ox.Triple(s, prop, iri) for s in subjects)
+        named = [s for s in subjects if isinstance(s, ox.NamedNode) and prop not in PART_OF_FACT
+                 and not _is_part(s, iri)]
+        facts = {t.subject for t in store.about(named, [RDF.type]) if t.object == NF.Fact}
         for s in subjects:
-            if prop in PART_OF_FACT or _is_part(s, iri):
-                continue  # already in the document
-            if isinstance(s, ox.BlankNode):  # reachable from nowhere else: it comes whole
+            if isinstance(s, ox.BlankNode) and prop not in PART_OF_FACT:  # reachable from nowhere else
                 d.add(_document(store, s, iri))
-                continue
-            if isinstance(s, ox.NamedNode) and _is_fact(store, s):
-                # the facts it takes part in: role, dates, counterparts, quote; an article's own facts
-                # come with their evidence, which its page highlights in the text
-                fact = _document(store, s, s) if prop == PROV.wasDerivedFrom else store.triples(s)
-                d.add(fact)
-                linked += [t.object for t in fact if not isinstance(t.object, ox.Literal)]
-            linked.append(s)
+        if prop == PROV.wasDerivedFrom:  # an article's own facts come with their evidence, for its page
+            fact_triples = [t for f in named if f in facts for t in _document(store, f, f)]
+        else:  # the facts it takes part in: role, dates, counterparts, quote
+            fact_triples = store.about([f for f in named if f in facts])
+        d.add(fact_triples)
+        linked += [t.object for t in fact_triples if not isinstance(t.object, ox.Literal)]
+        linked += named
     d.add(_labels(store, linked, skip=iri))
     return d
 
@@ -211,10 +211,6 @@ def _is_part(node, iri: ox.NamedNode) -> bool:
     return isinstance(node, ox.NamedNode) and node.value.startswith(iri.value + "#")
 
 
-def _is_fact(store: Store, node: ox.NamedNode) -> bool:
-    return bool(store.triples(node, RDF.type, NF.Fact, limit=1))
-
-
 def _counts(store: Store, iri: ox.NamedNode, query: str) -> list[tuple[ox.NamedNode, int]]:
     """(property, number of distinct resources linked through it), by property."""
     rows = store.query(query, substitutions={_R: iri})
@@ -241,22 +237,10 @@ def _incoming_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, total: i
 
 def _labels(store: Store, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:
     """Labels and types of the linked resources (headline and date for articles), and labels of the types."""
-    out: list[ox.Triple] = []
-    seen: set = {skip}
-    classes: dict[ox.NamedNode, None] = {}
-    for node in nodes:
-        if node in seen or not isinstance(node, ox.NamedNode):
-            continue
-        seen.add(node)
-        types = store.triples(node, RDF.type)
-        out += types
-        classes.update((t.object, None) for t in types)
-        out += store.triples(node, RDFS.label, None, limit=50)
-        if any(t.object == NF.Article for t in types):
-            out += store.triples(node, SCHEMA.headline, None, limit=5)
-            out += store.triples(node, SCHEMA.datePublished, None, limit=5)
-    for cls in classes:
-        if cls not in seen:
-            seen.add(cls)
-            out += store.triples(cls, RDFS.label, None, limit=20)
+    wanted = [n for n in dict.fromkeys(nodes) if isinstance(n, ox.NamedNode) and n != skip]
+    out = store.about(wanted, [RDF.type, RDFS.label])
+    articles = [t.subject for t in out if t.predicate == RDF.type and t.object == NF.Article]
+    out += store.about(articles, [SCHEMA.headline, SCHEMA.datePublished])
+    classes = {t.object for t in out if t.predicate == RDF.type} - set(wanted) - {skip}
+    out += store.about(classes, [RDFS.label])
     return out

@@ -122,6 +122,9 @@ def run_request(store, req: Request, conn) -> None:
     except ValueError as e:
         conn.send(("error", 400, f"invalid request: {e}"))
         return
+    except StoreError as e:  # a remote engine's time limit (503), or its refusal or failure (502)
+        conn.send(("error", 503 if getattr(e, "status", 0) == 503 else 502, str(e)))
+        return
     kind = RESULTS if isinstance(results, ox.QuerySolutions | ox.QueryBoolean) else GRAPH
     if req.window is not None:
         if not isinstance(results, ox.QuerySolutions):

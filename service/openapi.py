@@ -96,7 +96,11 @@ def _query_operation(q: SavedQuery, method: str) -> dict:
                 },
             },
             "304": {"description": "not modified: the rows are those of the ETag sent in If-None-Match"},
-            "400": PROBLEM, "406": PROBLEM, "503": PROBLEM,
+            "400": {"description": "bad parameters: each one and why (RFC 9457); for a browser, the form again "
+                                   "with what is wrong", "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+                "text/html": {"schema": {"type": "string"}}}},
+            "406": PROBLEM, "503": PROBLEM,
             "414": {"description": "the request line is longer than 4 KiB: send the parameters as a form POST"},
         },
     }

@@ -26,7 +26,7 @@ DECIMAL = re.compile(r"^[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 LANGTAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 ENTITY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-WIKIDATA_ID = re.compile(r"^Q[1-9][0-9]*$")
+WIKIDATA_ID = re.compile(r"^[Qq][1-9][0-9]*$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
 MAX_IRI = 2000
@@ -116,17 +116,17 @@ def term(p: Param, value: str, resolver: EntityResolver) -> ox.NamedNode | ox.Li
         return ox.Literal(text)
     if p.type == "langstring":
         text, at, tag = value.rpartition("@")
-        if not at or not LANGTAG.match(tag) or not text:
+        if not at or not LANGTAG.fullmatch(tag) or not text:
             raise BadValue("text with its language after @, e.g. Mosca@it")
         return ox.Literal(text, language=tag.lower())
     if p.type == "integer":
-        if not INTEGER.match(value.strip()):
+        if not INTEGER.fullmatch(value.strip(" ")):
             raise BadValue(f"not a whole number: {value!r}")
         n = int(value)
         _bounds(p, n)
         return ox.Literal(str(n), datatype=XSD.integer)
     if p.type == "decimal":
-        if not DECIMAL.match(value.strip()):
+        if not DECIMAL.fullmatch(value.strip()):
             raise BadValue(f"not a number: {value!r}")
         v = value.strip()
         _bounds(p, float(v))
@@ -139,7 +139,7 @@ def term(p: Param, value: str, resolver: EntityResolver) -> ox.NamedNode | ox.Li
     if p.type == "date":
         v = value.strip()
         try:
-            if not DATE.match(v):
+            if not DATE.fullmatch(v):
                 raise ValueError
             date.fromisoformat(v)
         except ValueError:
@@ -195,12 +195,13 @@ class EntityResolver:
 
     def resolve(self, value: str) -> ox.NamedNode:
         v = value.strip()
-        if WIKIDATA_ID.match(v):
+        if WIKIDATA_ID.fullmatch(v):
+            v = v.upper()
             for t in self.store.triples(None, OWL.sameAs, WIKIDATA.term(v), limit=5):
                 if isinstance(t.subject, ox.NamedNode) and self._is_entity(t.subject):
                     return t.subject
             raise BadValue(f"no entity has the Wikidata id {v}")
-        if ENTITY_ID.match(v):
+        if ENTITY_ID.fullmatch(v):
             for t in self.store.triples(None, DCTERMS.identifier, ox.Literal(v), limit=50):
                 if isinstance(t.subject, ox.NamedNode) and self._is_entity(t.subject):
                     return t.subject

@@ -22,7 +22,7 @@ from loaders.records import InputError, Problem
 from loaders.vocab import PREFIXES
 from loaders.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
-from .sparqltext import remote_targets, tokens
+from .sparqltext import bind_values, remote_targets, tokens, where_brace
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -70,14 +70,8 @@ class SavedQuery:
 
     def bound(self, values: dict[str, list[ox.NamedNode | ox.Literal]]) -> str:
         """The query with ``values`` (parameter → checked terms) bound; absent parameters stay unbound."""
-        blocks = []
-        for name, terms in values.items():
-            p = self.param(name)
-            if terms and p is not None:
-                blocks.append(f"VALUES ?{p.var} {{ {' '.join(str(t) for t in terms)} }}")
-        if not blocks:
-            return self.text
-        return f"{self.text[:self.where]}\n  {' '.join(blocks)}\n{self.text[self.where:]}"
+        by_var = {p.var: terms for name, terms in values.items() if (p := self.param(name)) is not None}
+        return bind_values(self.text, self.where, by_var)
 
 
 class QueryFileError(InputError):
@@ -88,6 +82,9 @@ def load_queries(folder: Path = QUERIES_DIR) -> dict[str, SavedQuery]:
     """Read and check every ``*.rq`` in ``folder``; raise :class:`QueryFileError` listing all problems."""
     problems: list[Problem] = []
     found: dict[str, SavedQuery] = {}
+    if not folder.is_dir() or not any(folder.glob("*.rq")):
+        raise QueryFileError([Problem(str(folder), 1, "no saved queries here: a folder of .rq files is needed "
+                                                      "(NEWSGRAPH_QUERIES names it)")])
     for path in sorted(folder.glob("*.rq")):
         try:
             q = read_query(path)
@@ -110,7 +107,7 @@ def _display(path: Path) -> str:
 def read_query(path: Path) -> SavedQuery:
     display = _display(path)
     name = path.stem
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # an editor's byte-order mark is no part of the query
     problems: list[Problem] = []
 
     def problem(line: int, message: str) -> None:
@@ -140,13 +137,23 @@ def read_query(path: Path) -> SavedQuery:
 
     # the query itself
     toks = tokens(text)
-    used: dict[str, int] = {}
+    used: dict[str, int] = {}  # where each $variable is first used outside any sub-SELECT
+    nested: dict[str, int] = {}  # … or only inside one, where the bound value never reaches
     plain: set[str] = set()
+    subselects: list[int] = []  # brace depths at which a sub-SELECT's group stands
     for t in toks:
-        if t.kind == "word" and t.text[:1] == "$":
-            used.setdefault(t.text[1:], _line(text, t.start))
+        while subselects and t.depth < subselects[-1]:
+            subselects.pop()
+        if t.kind == "word" and t.text.upper() == "SELECT" and t.depth > 0:
+            subselects.append(t.depth)
+        elif t.kind == "word" and t.text[:1] == "$":
+            (nested if subselects else used).setdefault(t.text[1:], _line(text, t.start))
         elif t.kind == "word" and t.text[:1] == "?":
             plain.add(t.text[1:])
+    for var, line in nested.items():
+        if var not in used:
+            problem(line, f"${var} is used only inside a sub-SELECT, which a bound value does not reach: "
+                          "use it in the outer query")
     declared = {p.var: p for p in params}
     for var, line in used.items():
         if var not in declared:
@@ -157,8 +164,23 @@ def read_query(path: Path) -> SavedQuery:
         if p.var in plain:
             problem(p.line, f"parameter '{p.name}' is also written ?{p.var}: write it ${p.var} everywhere")
     for keyword, iri in remote_targets(text):
-        problem(1, f"a saved query may not use {keyword} ({iri or 'a variable target'})")
-    where = _where(toks)
+        line = next((_line(text, t.start) for t in toks if t.kind == "word" and t.text.upper() == keyword), 1)
+        problem(line, f"a saved query may not use {keyword} ({iri or 'a variable target'})")
+    from .params import BadValue, term  # here: params imports this module
+
+    seen_vars: dict[str, str] = {}
+    for p in params:
+        if p.var in seen_vars:
+            problem(p.line, f"parameters '{seen_vars[p.var]}' and '{p.name}' both bind ${p.var}")
+        seen_vars.setdefault(p.var, p.name)
+        for key in ("default", "example"):
+            value = getattr(p, key)
+            if value is not None and p.type != "entity":  # entities are resolved against the data
+                try:
+                    term(p, value, None)
+                except BadValue as e:
+                    problem(p.line, f"the {key} of '{p.name}' does not fit its type: {e}")
+    where = where_brace(text)
     columns: list[str] = []
     if not problems:
         columns = _check_runs(text, where, params, display, problems)
@@ -239,18 +261,6 @@ def _params(node, line: int, problem) -> list[Param]:
     return out
 
 
-def _where(toks) -> int | None:
-    """Offset just after the opening brace of the outermost WHERE group (the first top-level ``{`` after
-    SELECT: a SELECT clause holds no braces)."""
-    seen_select = False
-    for t in toks:
-        if t.kind == "word" and t.text.upper() == "SELECT" and t.depth == 0:
-            seen_select = True
-        elif seen_select and t.kind == "punct" and t.text == "{" and t.depth == 0:
-            return t.start + 1
-    return None
-
-
 def _check_runs(text: str, where: int | None, params: list[Param], display: str, problems: list[Problem]) -> list[str]:
     """Parse the query as it will run — on an empty store, once unbound and once with every parameter bound to a
     value of its type — and return its projected columns. Only SELECT queries pass: nothing can write."""
@@ -260,7 +270,8 @@ def _check_runs(text: str, where: int | None, params: list[Param], display: str,
     try:
         result = empty.query(text, prefixes=PREFIXES)
     except SyntaxError as e:
-        problems.append(Problem(display, 1, f"not a valid SPARQL query: {e}"))
+        at = re.search(r"error at (\d+):", str(e))
+        problems.append(Problem(display, int(at.group(1)) if at else 1, f"not a valid SPARQL query: {e}"))
         return []
     if not isinstance(result, ox.QuerySolutions):
         problems.append(Problem(display, 1, "a saved query must be a SELECT query"))

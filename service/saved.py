@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ from loaders.vocab import XSD
 
 from . import views
 from .conditional import respond
-from .execute import Busy, Request, Timeout, term_json
+from .execute import Busy, Request, StreamAborted, Timeout, term_json
 from .negotiate import SAVED_FORMATS, Format, NotAcceptable, choose
 from .params import Checked, EntityResolver, check
 from .queryfiles import SavedQuery
@@ -87,7 +88,7 @@ def run(name: str) -> Response:
     invalid: list[dict] = []
     limit = _whole(paging, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, invalid)
     offset = _whole(paging, "offset", 0, 0, 10**9, invalid)
-    named = (paging.get("format") or [None])[0]
+    named = next((v for v in paging.get("format", []) if v), None)
     if named is not None and not any(named.lower() in f.names or named.lower() == f.media_type for f in SAVED_FORMATS):
         invalid.append({"name": "format", "reason": "one of " + ", ".join(f.names[0] for f in SAVED_FORMATS)})
         named = None
@@ -99,9 +100,11 @@ def run(name: str) -> Response:
     checked = check(q, given, EntityResolver(store))
     invalid += checked.problems
     if invalid:
-        if fmt.name == "html" and not given and request.method == "GET":  # the form, not yet filled in
-            return respond(_page(q, checked, None, [], limit, offset, False, given), fmt.content_type,
-                           {"Vary": "Accept"})
+        if fmt.name == "html":  # the form again: empty the first time, with what is wrong after a submission
+            first_visit = not given and request.method == "GET"
+            page = _page(q, [] if first_visit else invalid, None, [], limit, offset, False, given)
+            return Response(page, status=200 if first_visit else 400, content_type=fmt.content_type,
+                            headers={"Vary": "Accept"})
         return problem(400, "Invalid parameters", "; ".join(f"{p['name']}: {p['reason']}" for p in invalid), invalid)
     cache = current_app.extensions.get("newsgraph.cache")
     key = ("saved", store.version, q.name, tuple(sorted((k, tuple(map(str, v))) for k, v in checked.terms.items())),
@@ -116,7 +119,7 @@ def run(name: str) -> Response:
         except _Failed as e:
             return e.response
         if fmt.name == "html":
-            body = _page(q, checked, columns, rows, limit, offset, more, given)
+            body = _page(q, [], columns, rows, limit, offset, more, given)
         else:
             body = _serialise(q, checked, columns, rows, fmt, more, limit, offset, given)
         if key is not None:
@@ -134,7 +137,7 @@ class _Failed(Exception):
 
 
 def _whole(paging: dict, name: str, default: int, low: int, high: int, invalid: list) -> int:
-    values = paging.get(name) or [str(default)]
+    values = [v for v in paging.get(name, []) if v != ""] or [str(default)]  # empty means "not given"
     try:
         n = int(values[0])
         if not low <= n <= high or len(values) > 1:
@@ -159,7 +162,10 @@ def _rows(q: SavedQuery, checked: Checked, limit: int, offset: int) -> tuple[lis
     if content_type is None:
         current_app.logger.error("saved query %s failed: %s", q.name, body)
         raise _Failed(problem(status if status >= 500 else 500, "Query failed", f"the saved query failed: {body}"))
-    data = b"".join(body)
+    try:
+        data = b"".join(body)
+    except StreamAborted as e:  # the time limit or a failure struck after the first rows had come
+        raise _Failed(problem(503, "Query stopped", f"{e}; narrow it with more selective parameters")) from None
     results = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     columns = [v.value for v in results.variables]
     rows = [[solution[c] for c in columns] for solution in results]
@@ -168,22 +174,29 @@ def _rows(q: SavedQuery, checked: Checked, limit: int, offset: int) -> tuple[lis
 
 
 def plain(term) -> object:
-    """A term as a plain JSON value: IRIs as strings, numbers as numbers, dates and text as strings."""
+    """A term as a plain JSON value: IRIs as strings, numbers as numbers, dates and text as strings.
+    A number JSON cannot write (INF, NaN) stays its lexical form."""
     if term is None:
         return None
     if isinstance(term, ox.Literal):
         convert = NUMBERS.get(term.datatype.value)
         if convert is not None:
             try:
-                return convert(term.value)
+                n = convert(term.value)
             except ValueError:
                 return term.value
+            return n if math.isfinite(n) else term.value
         if term.datatype == XSD.boolean:
             return term.value in ("true", "1")
         return term.value
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return term.value
+
+
+def lexical(term) -> str:
+    """A term as text, as SPARQL's CSV writes it: IRIs and literals by their value (``true``, ``2.5``)."""
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
 
 
 def _serialise(q: SavedQuery, checked: Checked, columns: list[str], rows: list, fmt: Format, more: bool,
@@ -200,7 +213,7 @@ def _serialise(q: SavedQuery, checked: Checked, columns: list[str], rows: list, 
         w = csv.writer(out, lineterminator="\r\n")
         w.writerow(columns)
         for row in rows:
-            w.writerow(["" if v is None else plain(v) for v in row])
+            w.writerow(["" if v is None else lexical(v) for v in row])
         return out.getvalue().encode()
     if fmt.name == "tsv":  # SPARQL 1.1 TSV: terms in their N-Triples form
         lines = ["\t".join(f"?{c}" for c in columns)]
@@ -231,18 +244,18 @@ def _links(q: SavedQuery, given: dict, limit: int, offset: int, more: bool) -> l
     return out
 
 
-def _page(q: SavedQuery, checked: Checked, columns, rows, limit: int, offset: int, more: bool,
+def _page(q: SavedQuery, problems: list[dict], columns, rows, limit: int, offset: int, more: bool,
           given: dict) -> bytes:
     base = current_app.config["NEWSGRAPH"].base
     table = []
     for row in rows:
         cells = []
         for v in row:
-            text = "" if v is None else str(plain(v))
+            text = "" if v is None else lexical(v)
             cells.append((text, views.href(v, base) if isinstance(v, ox.NamedNode) else None))
         table.append(cells)
     return render_template(
-        "saved_query.html", title=q.name, q=q, given=given, columns=columns, rows=table, problems=checked.problems,
+        "saved_query.html", title=q.name, q=q, given=given, columns=columns, rows=table, problems=problems,
         ran=columns is not None, more=more, limit=limit, offset=offset, html_lang="en",
         next=_url(q, given, limit, offset + limit) if more else None,
         prev=_url(q, given, limit, max(0, offset - limit)) if offset else None,

@@ -230,3 +230,37 @@ def with_using(update: str, using: list[str], using_named: list[str]) -> str:
     for pos in reversed(inserts):
         text = text[:pos] + clause + text[pos:]
     return text
+
+
+def where_brace(text: str) -> int | None:
+    """Offset just after the opening brace of a SELECT query's outermost WHERE group (the first top-level
+    ``{`` after the first top-level SELECT: a SELECT clause holds no braces), or None."""
+    seen_select = False
+    parens = 0  # a projection may hold braces of its own: (EXISTS { … } AS ?e)
+    for t in tokens(text):
+        if t.kind == "punct" and t.text in "()":
+            parens += 1 if t.text == "(" else -1
+        elif t.kind == "word" and t.text.upper() == "SELECT" and t.depth == 0:
+            seen_select = True
+        elif seen_select and t.kind == "punct" and t.text == "{" and t.depth == 0 and parens == 0:
+            return t.start + 1
+    return None
+
+
+def bind_values(text: str, where: int, values: dict[str, list]) -> str:
+    """``text`` with a ``VALUES ?var { … }`` block per variable at ``where`` (see :func:`where_brace`).
+
+    The terms are pyoxigraph terms: their ``str()`` is their N-Triples form, every character escaped
+    that could end the term, so a value can never become query text. No value binds nothing.
+    """
+    blocks = [f"VALUES ?{var} {{ {' '.join(_term_text(t) for t in terms)} }}" for var, terms in values.items() if terms]
+    if not blocks:
+        return text
+    return f"{text[:where]}\n  {' '.join(blocks)}\n{text[where:]}"
+
+
+def _term_text(term) -> str:
+    text = str(term)
+    if text.startswith("_:"):  # a blank node is no constant in SPARQL; engines that name them do so as IRIs
+        return f"<nodeID://{text[2:]}>"
+    return text

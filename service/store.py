@@ -82,6 +82,16 @@ class Store:
                 break
         return list(out)
 
+    def about(self, nodes, predicates=None) -> list[ox.Triple]:
+        """The triples whose subject is one of ``nodes`` (and predicate one of ``predicates``), each once:
+        what a description asks of many resources at once (one round trip on a remote engine)."""
+        out: dict[ox.Triple, None] = {}
+        for n in dict.fromkeys(nodes):
+            for p in predicates or (None,):
+                for q in self._store.quads_for_pattern(n, p, None, None):
+                    out[q.triple] = None
+        return list(out)
+
     def quads(self, graph: ox.NamedNode) -> list[ox.Quad]:
         """Every quad of one named graph."""
         return list(self._store.quads_for_pattern(None, None, None, graph))
@@ -110,33 +120,7 @@ class Store:
 
     def known_entities(self) -> list[Entity]:
         """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
-        classes = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
-        found: dict[str, Entity] = {}
-        rows = self.query(f"""
-            SELECT ?cls ?id ?wd ?role WHERE {{
-              VALUES ?cls {{ {classes} }}
-              ?e a ?cls ; dcterms:identifier ?id .
-              OPTIONAL {{ ?e owl:sameAs ?wd FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q")) }}
-              OPTIONAL {{ ?e nf:role ?role }}
-            }}""")
-        for cls, eid, wd, role in rows:
-            e = found.setdefault(eid.value, Entity(eid.value, CLASS_ENTITY_TYPES[cls.value], file=STORE))
-            if wd is not None:
-                e.wikidata = wd.value.rsplit("/", 1)[1]
-            if role is not None:
-                e.role = role.value
-        for eid, label, alias in self.query(f"""
-            SELECT ?id ?label ?alias WHERE {{
-              VALUES ?cls {{ {classes} }}
-              ?e a ?cls ; dcterms:identifier ?id .
-              {{ ?e rdfs:label ?label }} UNION {{ ?e skos:altLabel ?alias }}
-            }}"""):
-            e = found[eid.value]
-            if label is not None and label.language and label.language not in e.labels:
-                e.labels[label.language] = label.value
-            elif alias is not None and alias.value not in e.aliases:
-                e.aliases.append(alias.value)
-        return list(found.values())
+        return entities_from(self)
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
@@ -247,12 +231,7 @@ class Writer:
 
     def ensure_ontology(self, iris: Iris) -> None:
         """Keep a copy of the ontology in the store, so queries can use its labels and hierarchy."""
-        data = ONTOLOGY_FILE.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        graph = iris.ontology_graph
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
-        quads.append(ox.Quad(graph, NF.contentDigest, ox.Literal(digest), graph))
-        self.write(Unit.of(str(ONTOLOGY_FILE), "ontology", [graph], quads, digest=digest))
+        self.write(ontology_unit(iris))
 
     def _holds(self, unit: Unit) -> bool:
         """True when the store already holds exactly what the unit would leave there."""
@@ -315,6 +294,47 @@ class Writer:
             self._lock = None
 
 
+def ontology_unit(iris: Iris) -> Unit:
+    """The ontology as a unit of its own graph, with its digest: loaded once, replaced when it changes."""
+    data = ONTOLOGY_FILE.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    graph = iris.ontology_graph
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    quads.append(ox.Quad(graph, NF.contentDigest, ox.Literal(digest), graph))
+    return Unit.of(str(ONTOLOGY_FILE), "ontology", [graph], quads, digest=digest)
+
+
+def entities_from(reader) -> list[Entity]:
+    """Every entity a store (embedded or remote) holds, with labels, aliases, Wikidata id and role."""
+    classes = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
+    found: dict[str, Entity] = {}
+    rows = reader.query(f"""
+        SELECT ?cls ?id ?wd ?role WHERE {{
+          VALUES ?cls {{ {classes} }}
+          ?e a ?cls ; dcterms:identifier ?id .
+          OPTIONAL {{ ?e owl:sameAs ?wd FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q")) }}
+          OPTIONAL {{ ?e nf:role ?role }}
+        }}""")
+    for cls, eid, wd, role in rows:
+        e = found.setdefault(eid.value, Entity(eid.value, CLASS_ENTITY_TYPES[cls.value], file=STORE))
+        if wd is not None:
+            e.wikidata = wd.value.rsplit("/", 1)[1]
+        if role is not None:
+            e.role = role.value
+    for eid, label, alias in reader.query(f"""
+        SELECT ?id ?label ?alias WHERE {{
+          VALUES ?cls {{ {classes} }}
+          ?e a ?cls ; dcterms:identifier ?id .
+          {{ ?e rdfs:label ?label }} UNION {{ ?e skos:altLabel ?alias }}
+        }}"""):
+        e = found[eid.value]
+        if label is not None and label.language and label.language not in e.labels:
+            e.labels[label.language] = label.value
+        elif alias is not None and alias.value not in e.aliases:
+            e.aliases.append(alias.value)
+    return list(found.values())
+
+
 def versions_dir(location: Path) -> Path:
     return location.parent / f".{location.name}-versions"
 
@@ -351,7 +371,9 @@ def _fsync_dir(folder: Path) -> None:
 def open_store(location: str) -> Store:
     """A read view of the store a location names: a folder (its current version), or ``memory:``."""
     if location.startswith(("http://", "https://")):
-        raise StoreError(f"remote SPARQL stores ({location}) are not supported yet: use a folder or memory:")
+        from .remote import RemoteStore
+
+        return RemoteStore.from_env(location)  # type: ignore[return-value]
     if location == "memory:":
         return Store(ox.Store(), location)
     path = Path(location)

@@ -97,12 +97,14 @@ def test_api_page_renders_the_document(srv, doc):
 
 def test_schemathesis_finds_no_server_error(srv, tmp_path):
     """The CI run: every operation, examples + coverage + fuzzing phases, a fixed seed so a failure can be
-    replayed (``make fuzz`` runs longer with fresh seeds)."""
+    replayed (``make fuzz`` runs longer with fresh seeds). One worker: with two, CPython 3.11's ``ast``
+    module, which hypothesis uses from each thread, fails now and then ("AST constructor recursion depth
+    mismatch") — the harness's error, not the service's."""
     assert SCHEMATHESIS.exists() or shutil.which("schemathesis"), "schemathesis is a test dependency"
     result = subprocess.run(
         [str(SCHEMATHESIS), "run", srv.url + "/openapi.json", "--checks",
          "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
-         "response_headers_conformance", "--max-examples", os.environ.get("FUZZ_EXAMPLES", "15"), "--workers", "2",
+         "response_headers_conformance", "--max-examples", os.environ.get("FUZZ_EXAMPLES", "15"), "--workers", "1",
          *(["--seed", "1"] if os.environ.get("FUZZ_SEED", "1") == "1" else []),
          "--phases", "examples,coverage,fuzzing", "--no-color"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600)

@@ -379,10 +379,10 @@ GOOD_HEADER = "#+ summary: A test\n#+ params:\n#+   x: {type: string}\n"
     ("#+ summary: A test\n#+ params:\n#+   x: {type: string}\n#+   z: {type: date}\nSELECT $x WHERE { ?s ?p $x }", 4,
      "'z' is declared but the query never uses $z"),
     (GOOD_HEADER + "SELECT $x ?x WHERE { ?s ?p $x }", 3, "also written ?x"),
-    (GOOD_HEADER + "SELECT $x WHERE { ?s ?p $x ", 1, "not a valid SPARQL query"),
-    (GOOD_HEADER + "INSERT DATA { <a:b> <a:c> $x }", 1, "not a valid SPARQL query"),
+    (GOOD_HEADER + "SELECT $x WHERE { ?s ?p $x ", 4, "not a valid SPARQL query"),  # the parser's line
+    (GOOD_HEADER + "INSERT DATA { <a:b> <a:c> $x }", 4, "not a valid SPARQL query"),
     (GOOD_HEADER + "CONSTRUCT { ?s ?p $x } WHERE { ?s ?p $x }", 1, "must be a SELECT"),
-    (GOOD_HEADER + "SELECT $x WHERE { SERVICE <http://evil.example/> { ?s ?p $x } }", 1, "SERVICE"),
+    (GOOD_HEADER + "SELECT $x WHERE { SERVICE <http://evil.example/> { ?s ?p $x } }", 4, "SERVICE"),
     ("#+ summary: A test\n#+ params:\n#+   x: {type: text}\nSELECT $x WHERE { ?s ?p $x }", 3, "needs a `type`"),
     ("#+ summary: A test\n#+ colour: red\n#+ params:\n#+   x: {type: string}\nSELECT $x WHERE { ?s ?p $x }", 2,
      "unknown header field 'colour'"),
