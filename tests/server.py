@@ -9,10 +9,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 NEWSGRAPH = Path(sys.executable).parent / "newsgraph"
+
+
+def fetch(url: str, headers: dict[str, str] | None = None, data: bytes | None = None, method: str | None = None,
+          timeout: float = 120):
+    """``(status, headers, body)`` of one request, error statuses included, as a client sees them."""
+    req = urllib.request.Request(url, headers=headers or {}, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
 
 
 def free_port() -> int:

@@ -14,7 +14,6 @@ import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pyoxigraph as ox
 import pytest
@@ -22,7 +21,7 @@ from click.testing import CliRunner
 from conftest import SEEDS
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from server import Server
+from server import Server, fetch
 from virtuoso import Virtuoso, available
 
 from service.cli import main
@@ -107,14 +106,7 @@ def backend(request, setups):
     return cli, srv
 
 
-def get(url: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None):
-    req = urllib.request.Request(url, headers=headers or {}, data=data, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.headers, r.read()
-    except HTTPError as e:
-        return e.code, e.headers, e.read()
-
+get = fetch  # (status, headers, body), errors included
 
 def select(srv, query: str) -> tuple[int, bytes]:
     status, _, body = get(f"{srv.url}/sparql?{urllib.parse.urlencode({'query': query})}",

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pytest
 from conftest import BASE, SEEDS, Cli
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from server import Server
+from server import Server, fetch
 
 NF = Namespace("https://w3id.org/newsgraph/ns#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -94,15 +92,7 @@ def srv(tmp_path_factory):
         yield server
 
 
-def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
-    """(status, headers, body) — errors included, as a client sees them."""
-    req = urllib.request.Request(url, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except HTTPError as e:
-        return e.code, e.headers, e.read()
-
+get = fetch  # (status, headers, body), errors included
 
 def path_of(iri: str) -> str:
     assert iri.startswith(BASE)

@@ -13,17 +13,15 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.error import HTTPError
 from urllib.parse import urlsplit
 
 import pytest
 from conftest import BASE, SEEDS, Cli
 from rdflib import RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from server import Server
+from server import Server, fetch
 
 NF = Namespace("https://w3id.org/newsgraph/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -131,14 +129,7 @@ def srv(tmp_path_factory):
         yield server
 
 
-def get(url: str, headers: dict[str, str] | None = None, method: str = "GET"):
-    req = urllib.request.Request(url, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.headers, r.read()
-    except HTTPError as e:
-        return e.code, e.headers, e.read()
-
+get = fetch  # (status, headers, body), errors included
 
 @pytest.fixture(scope="module")
 def context(srv) -> dict:

@@ -16,12 +16,11 @@ import subprocess
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pyoxigraph as ox
 import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
-from server import NEWSGRAPH, Server
+from server import NEWSGRAPH, Server, fetch
 
 from service.queryfiles import QueryFileError, load_queries, read_query
 
@@ -56,14 +55,7 @@ def srv(tmp_path_factory):
         yield server
 
 
-def call(url: str, headers: dict | None = None, data: bytes | None = None):
-    req = urllib.request.Request(url, headers=headers or {}, data=data)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.headers, r.read()
-    except HTTPError as e:
-        return e.code, e.headers, e.read()
-
+call = fetch  # (status, headers, body), errors included
 
 def run(srv, name: str, params: dict | list | None = None, headers: dict | None = None):
     query = urllib.parse.urlencode(params or {}, doseq=True)

@@ -15,11 +15,10 @@ import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
-from server import Server
+from server import Server, fetch
 
 from service.queryfiles import QueryFileError, read_query
 
@@ -92,14 +91,7 @@ def fx(store, tmp_path_factory):
         yield server
 
 
-def call(url: str, headers: dict | None = None, data: bytes | None = None):
-    req = urllib.request.Request(url, headers=headers or {}, data=data)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.headers, r.read()
-    except HTTPError as e:
-        return e.code, e.headers, e.read()
-
+call = fetch  # (status, headers, body), errors included
 
 def run(server, name: str, params: dict | list | None = None, headers: dict | None = None):
     query = urllib.parse.urlencode(params or {}, doseq=True)
