@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .config import Settings
-from .store import Store, open_store
+from .store import Store, StoreError, open_store
 
 
 class CurrentStore:
@@ -21,7 +21,7 @@ class CurrentStore:
 
     def __init__(self, location: str, store: Store | None = None):
         self.location = location
-        self._store = store or open_store(location)
+        self._store = store if store is not None else open_store(location)
         self._lock = threading.Lock()
 
     def get(self) -> Store:
@@ -98,6 +98,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     def http_error(e: HTTPException) -> Response:
         messages = {413: f"the request body is larger than {MAX_BODY // 1024} KiB"}
         return plain(e.code or 500, messages.get(e.code, e.description or e.name))
+
+    @app.errorhandler(StoreError)
+    def store_unavailable(e: StoreError) -> Response:  # a remote engine down, refusing or too slow
+        return plain(503, f"the store cannot answer now: {e}", {"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

@@ -358,5 +358,7 @@ class LocalRunner:
         first = conn.messages[0]
         if first[0] == "error":
             return first[1], None, first[2]
+        if first[2] is None:  # an update: no body, as the pool answers it
+            return first[1], None, ""
         chunks = [m[1] for m in conn.messages[1:] if m[0] == "chunk"]
         return first[1], first[2], iter(chunks)

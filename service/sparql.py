@@ -132,11 +132,16 @@ def sparql() -> Response:
             raise ProtocolError(400, str(e)) from None
         return _execute(Request("update", text, base))
     text = direct_query if direct_query is not None else form_query
-    _check_remote(text)
-    if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
-        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
-                                 "queries take default-graph-uri and named-graph-uri")
     fmt = _format(params)
+    try:
+        _check_remote(text)
+        if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
+            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
+                                     "queries take default-graph-uri and named-graph-uri")
+    except ProtocolError as e:
+        if fmt == "html":  # the editor again, with the query and what is wrong with it
+            return editor_page(text, error=str(e), status=e.status)
+        raise
     default_graphs = [g for g in params.get("default-graph-uri", []) if g not in DEFAULT_GRAPH_NAMES]
     req = Request("query", text, base, default_graphs, params.get("named-graph-uri", []),
                   request.headers.get("Accept"), fmt)

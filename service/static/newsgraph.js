@@ -109,10 +109,17 @@
       return td;
     }
 
+    let running = null;  // the run in flight: a new one cancels it, so one table only ever shows
+
     async function run(event) {
       if (event) event.preventDefault();
+      if (running) running.abort();
+      running = new AbortController();
+      const signal = running.signal;
       status.textContent = "Running…";
       results.textContent = "";
+      // what the server rendered for an earlier submission (rows or an error) no longer applies
+      document.querySelectorAll("#server-results, .problems[role=alert]").forEach(n => n.remove());
       const started = performance.now();
       let response;
       try {
@@ -121,11 +128,13 @@
           headers: {"Content-Type": "application/x-www-form-urlencoded",
                     "Accept": "application/sparql-results+json, text/turtle;q=0.9"},
           body: new URLSearchParams({query: area.value}),
+          signal,
         });
       } catch (e) {
-        status.textContent = "The service did not answer: " + e.message;
+        if (!signal.aborted) status.textContent = "The service did not answer: " + e.message;
         return;
       }
+      if (signal.aborted) return;
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const type = response.headers.get("Content-Type") || "";
       if (!response.ok) {
@@ -140,6 +149,7 @@
         return;
       }
       const answer = await response.json();
+      if (signal.aborted) return;
       if ("boolean" in answer) {
         status.textContent = `${answer.boolean ? "Yes" : "No"} (${seconds} s)`;
         return;
@@ -159,8 +169,6 @@
         results.appendChild(el("p", {class: "hint"}, `The first ${shown.length} rows; download the rest.`));
       }
       results.appendChild(table);
-      const old = document.getElementById("server-results");
-      if (old) old.remove();
     }
 
     editor.addEventListener("submit", run);
