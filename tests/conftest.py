@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -58,3 +59,32 @@ def workdir(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    """A real `newsgraph serve` on a store holding the seeds (modules that need more define their own)."""
+    from server import Server
+
+    folder = tmp_path_factory.mktemp("seeded")
+    assert Cli(folder / "store")("load", str(SEEDS)).exit_code == 0
+    with Server(folder / "store") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never `playwright install`); under CI=true a missing one fails."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright  # a test dependency: missing is a failure
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()

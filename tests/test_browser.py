@@ -7,45 +7,24 @@ are kept in ``tests/artifacts/`` (or ``$ARTIFACTS``) for people to look at.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, Cli
-from server import Server
+from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("ARTIFACTS", ROOT / "tests" / "artifacts"))
 ARTICLE = "/id/article/askanews-2023-11-22-csto"
 
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # under CI a missing component is a failure, never a skip
+if importlib.util.find_spec("playwright") is None:  # under CI a missing component fails, never skips
     if os.environ.get("CI") == "true":
-        raise
+        raise ImportError("playwright is not installed: `make test` installs the test extras")
     pytest.skip("playwright is not installed: `make test` installs the test extras", allow_module_level=True)
 
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    assert Cli(folder / "store")("load", str(SEEDS)).exit_code == 0
-    with Server(folder / "store") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+# `srv` (a server on the seeds) and `browser` (Chromium from Debian) come from conftest.py
 
 
 class Watched:

@@ -3,18 +3,13 @@ test began as the proof of a bug a review found, or pins what the review found w
 
 from __future__ import annotations
 
-import os
 import urllib.parse
-from pathlib import Path
 
 import pytest
-from conftest import SEEDS, Cli
-from server import Server
 
 from service.app import create_app
 from service.config import Settings
 
-CHROMIUM = "/usr/bin/chromium"
 EVIL = "</script><img src=x onerror=alert(1)>"
 
 
@@ -58,25 +53,7 @@ def test_update_memory_store_is_204(client):
 # ---- Chromium ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ui-review")
-    assert Cli(folder / "store")("load", str(SEEDS)).exit_code == 0
-    with Server(folder / "store") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright  # a test dependency: missing is a failure
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+# `srv` (a server on the seeds) and `browser` (Chromium) come from conftest.py
 
 
 @pytest.fixture
