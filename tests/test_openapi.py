@@ -13,21 +13,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, Cli
 from openapi_spec_validator import validate
-from server import Server
 
 from service.queryfiles import load_queries
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("openapi")
-    assert Cli(folder / "store")("load", str(SEEDS)).exit_code == 0
-    with Server(folder / "store") as server:
-        yield server
+# `srv`, a server on the seeds, comes from conftest.py
 
 
 @pytest.fixture(scope="module")
