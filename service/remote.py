@@ -30,11 +30,10 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from loaders.plan import Unit
-from loaders.records import Entity
 from loaders.vocab import PREFIXES, Iris
 
 from .sparqltext import bind_values, tokens, where_brace
-from .store import StoreError
+from .store import SparqlReads, StoreError
 
 RESULTS_JSON = "application/sparql-results+json"
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -168,7 +167,7 @@ def normalise_ntriples(body: bytes) -> bytes:
     return _NODE_ID.sub(rb"_:\1", body)
 
 
-class RemoteStore:
+class RemoteStore(SparqlReads):
     """A SPARQL 1.1 engine seen through the embedded store's interface."""
 
     plain = False
@@ -315,15 +314,6 @@ class RemoteStore:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(next(iter(rows))["n"].value)
 
-    def stats(self) -> dict[str, int]:
-        articles = next(iter(self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a nf:Article }")))[0]
-        return {"triples": len(self), "articles": int(articles.value)}
-
-    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
-        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
-                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
-        return [(row["c"], int(row["n"].value)) for row in rows]
-
     def is_empty(self) -> bool:
         return not list(self.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"))
 
@@ -336,11 +326,6 @@ class RemoteStore:
     def digests(self) -> dict[str, str]:
         rows = self.query("SELECT ?g ?d WHERE { GRAPH ?g { ?g nf:contentDigest ?d } }")
         return {r["g"].value: r["d"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
-
-    def known_entities(self) -> list[Entity]:
-        from .store import entities_from
-
-        return entities_from(self)
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
         """Every graph of the dataset, one graph per request, so no answer outgrows the engine's row limit."""

@@ -47,7 +47,25 @@ class StoreError(Exception):
     """A store that cannot be opened or written, with a message for the person at the terminal."""
 
 
-class Store:
+class SparqlReads:
+    """What a store answers through SPARQL alone, the same on the embedded store and a remote engine."""
+
+    def stats(self) -> dict[str, int]:
+        articles = next(iter(self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a nf:Article }")))[0]
+        return {"triples": len(self), "articles": int(articles.value)}
+
+    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
+        """How many distinct resources each class has, most populous first."""
+        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
+                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
+        return [(row["c"], int(row["n"].value)) for row in rows]
+
+    def known_entities(self) -> list[Entity]:
+        """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
+        return entities_from(self)
+
+
+class Store(SparqlReads):
     """A read view of the dataset: the current version of an on-disk store, or an in-memory store."""
 
     def __init__(self, store: ox.Store, location: str, version: str | None = None, plain: bool = False):
@@ -96,18 +114,8 @@ class Store:
         """Every quad of one named graph."""
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
-    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
-        """How many distinct resources each class has, most populous first."""
-        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
-                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
-        return [(row["c"], int(row["n"].value)) for row in rows]
-
     def __len__(self) -> int:
         return len(self._store)
-
-    def stats(self) -> dict[str, int]:
-        articles = next(iter(self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a nf:Article }")))[0]
-        return {"triples": len(self._store), "articles": int(articles.value)}
 
     def is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
@@ -117,10 +125,6 @@ class Store:
         return {q.graph_name.value: q.object.value
                 for q in self._store.quads_for_pattern(None, NF.contentDigest, None, None)
                 if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name}
-
-    def known_entities(self) -> list[Entity]:
-        """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
-        return entities_from(self)
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
