@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import pyoxigraph as ox  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
-from load import generate  # noqa: E402
+from generate import generate  # noqa: E402
 from virtuoso import Virtuoso, available  # noqa: E402
 
 from service.cli import main as cli  # noqa: E402

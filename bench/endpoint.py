@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import generate  # noqa: E402
+from generate import generate  # noqa: E402
 
 NF = "https://w3id.org/newsgraph/ns#"
 QUERIES = {
