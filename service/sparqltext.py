@@ -10,6 +10,7 @@ allow-list, so it is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -247,8 +248,35 @@ def where_brace(text: str) -> int | None:
     return None
 
 
-def bind_values(text: str, where: int, values: dict[str, list]) -> str:
-    """``text`` with a ``VALUES ?var { … }`` block per variable at ``where`` (see :func:`where_brace`).
+def union_branches(text: str, where: int) -> list[int]:
+    """Offsets just after the opening brace of each group that is an operand of a UNION directly in the
+    WHERE group (``where``, from :func:`where_brace`).
+
+    Why: Oxigraph joins a VALUES block with a UNION by evaluating the union whole and then matching —
+    the bound value never reaches the branches' index lookups. A copy of the block at the start of each
+    branch restricts it the same way (the outer block still applies), so the engine starts from the value.
+    """
+    toks = [t for t in tokens(text) if t.start >= where]
+    groups: dict[int, tuple[int, int]] = {}  # token index of "{" → (offset after it, token index after "}")
+    opened: int | None = None
+    for i, t in enumerate(toks):
+        if t.kind == "punct" and t.depth == 1 and t.text == "{":
+            opened = i
+        elif t.kind == "punct" and t.depth == 1 and t.text == "}" and opened is not None:
+            groups[opened] = (toks[opened].start + 1, i + 1)
+            opened = None
+    out: set[int] = set()
+    for offset, after in groups.values():
+        if after < len(toks) and toks[after].kind == "word" and toks[after].text.upper() == "UNION":
+            out.add(offset)
+            if after + 1 in groups:
+                out.add(groups[after + 1][0])
+    return sorted(out)
+
+
+def bind_values(text: str, where: int | Sequence[int], values: dict[str, list]) -> str:
+    """``text`` with a ``VALUES ?var { … }`` block per variable at ``where`` (see :func:`where_brace`; a
+    sequence of offsets puts the same blocks at each, see :func:`union_branches`).
 
     The terms are pyoxigraph terms: their ``str()`` is their N-Triples form, every character escaped
     that could end the term, so a value can never become query text. No value binds nothing.
@@ -256,7 +284,10 @@ def bind_values(text: str, where: int, values: dict[str, list]) -> str:
     blocks = [f"VALUES ?{var} {{ {' '.join(_term_text(t) for t in terms)} }}" for var, terms in values.items() if terms]
     if not blocks:
         return text
-    return f"{text[:where]}\n  {' '.join(blocks)}\n{text[where:]}"
+    block = f"\n  {' '.join(blocks)}\n"
+    for at in sorted({where} if isinstance(where, int) else set(where), reverse=True):
+        text = f"{text[:at]}{block}{text[at:]}"
+    return text
 
 
 def _term_text(term) -> str:
