@@ -24,14 +24,14 @@ from loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
 from .store import Store
 
 #: incoming links of one property in a resource's description; the rest is paged
-LINKS_PER_PROPERTY = 25
+LINKS_PER_PROPERTY = 10
 #: links on one page of a single property (``?property=…&offset=…``)
 PAGE_SIZE = 100
 #: an article's own facts: its page highlights every one in the text, so they come whole up to this many
 ARTICLE_FACTS = 500
 #: groups larger than this are listed in index order instead of newest first: sorting means reading the
 #: whole group, which for an entity named by tens of thousands of facts costs more than the page itself
-SORTED_GROUP_LIMIT = 500
+SORTED_GROUP_LIMIT = 100
 #: properties whose subjects carry dates (facts through their roles, articles): only their groups are sorted
 DATED = frozenset({*ROLE_PROPERTIES.values(), PROV.wasDerivedFrom, SCHEMA.publisher})
 #: properties pointing at a document's own parts rather than at other resources
@@ -41,13 +41,6 @@ _R, _P = ox.Variable("r"), ox.Variable("p")
 IN_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?r } GROUP BY ?r ?p"
 OUT_COUNTS = "SELECT ?r ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { ?r ?p ?o } GROUP BY ?r ?p"
 OUT_PAGE = "SELECT DISTINCT ?r ?p ?o WHERE { ?r ?p ?o }"
-NEWEST_FIRST = """
-SELECT ?r ?p ?s (MAX(COALESCE(?latest, ?published)) AS ?d) WHERE {
-  ?s ?p ?r
-  OPTIONAL { ?s nf:latest ?latest }
-  OPTIONAL { ?s schema:datePublished ?published }
-} GROUP BY ?r ?p ?s ORDER BY DESC(?d) ?s"""  # one row per subject, even with two dates: pages stay exact
-FACT_COUNT = "SELECT ?r (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f ?p ?r . ?f a nf:Fact } GROUP BY ?r"
 #: fragments by which documents commonly name their main resource (``…/doc#it``), tried when ``…/doc``
 #: itself is not described
 COMMON_FRAGMENTS = ("it", "this", "id", "me", "self", "thing")
@@ -125,8 +118,9 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     """
     limit = limit or (PAGE_SIZE if only is not None else LINKS_PER_PROPERTY)
     d = Description(iri)
-    out_counts = _counts(store, iri, OUT_COUNTS)
-    in_counts = _counts(store, iri, IN_COUNTS)
+    counted = store.links(iri)  # a well-linked entity's counts, made by the load of this version
+    out_counts = counted.outgoing if counted else _counts(store, iri, OUT_COUNTS)
+    in_counts = counted.incoming if counted else _counts(store, iri, IN_COUNTS)
     if not out_counts and not in_counts:
         for fragment in COMMON_FRAGMENTS:  # a document known only through its #it
             part = ox.NamedNode(f"{iri.value}#{fragment}")
@@ -134,8 +128,10 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
                 d.add(_document(store, part, iri))
         d.add(_labels(store, [t.object for t in d.triples if isinstance(t.object, ox.NamedNode)], skip=iri))
         return d
-    if in_counts:
-        d.facts = sum(int(row["n"].value) for row in store.query(FACT_COUNT, substitutions={_R: iri}))
+    if counted:
+        d.facts = counted.facts
+    elif in_counts:
+        d.facts = _fact_count(store, iri)
     linked: list = []
     # what the resource says itself: every triple of an ordinary property, a page of a crowded one
     for prop, total in out_counts:
@@ -187,6 +183,16 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     return d
 
 
+def _fact_count(store: Store, iri: ox.NamedNode) -> int:
+    """How many facts point to the resource (through any property).
+
+    Why not ``?f ?p ?r . ?f a nf:Fact`` in SPARQL: the engine answers that join by reading every
+    ``a nf:Fact`` of the store (15 s at 1.5 million facts); here each linking subject's type is looked up.
+    """
+    subjects = list(dict.fromkeys(t.subject for t in store.triples(None, None, iri)))
+    return sum(1 for t in store.about(subjects, [RDF.type]) if t.object == NF.Fact)
+
+
 def _document(store: Store, node: ox.NamedNode | ox.BlankNode, doc: ox.NamedNode) -> list[ox.Triple]:
     """The triples of ``node`` and of the blank nodes and ``doc#fragment`` parts it leads to, transitively;
     for ``node == doc`` also the parts that point at it (``<f#evidence> oa:hasBody <f>``)."""
@@ -229,10 +235,42 @@ def _incoming_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, total: i
     if offset >= total:
         return [], True
     newest = prop in DATED and total <= SORTED_GROUP_LIMIT
+    if newest:
+        return _newest_first(store, iri, prop)[offset:offset + limit], True
     # LIMIT and OFFSET are whole numbers this code computed, not request text
-    text = f"{NEWEST_FIRST if newest else IN_ORDER} LIMIT {int(limit)} OFFSET {int(offset)}"
-    rows = store.query(text, substitutions={_R: iri, _P: prop})
-    return list(dict.fromkeys(row["s"] for row in rows)), newest
+    rows = store.query(f"{IN_ORDER} LIMIT {int(limit)} OFFSET {int(offset)}", substitutions={_R: iri, _P: prop})
+    return list(dict.fromkeys(row["s"] for row in rows)), False
+
+
+def _newest_first(store: Store, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
+    """The whole (small) group, newest first: a fact by its latest day, an article by its publication; undated
+    last; ties by the resource (blank nodes before IRIs, as SPARQL orders them).
+
+    Why not ORDER BY in SPARQL: the engine joins the dates by scanning every ``nf:latest`` of the store (a
+    hash join), which costs ~25 ms at 1.5 million facts; looking up each subject's dates costs a few µs.
+    """
+    subjects = list(dict.fromkeys(row["s"] for row in store.query(IN_ORDER, substitutions={_R: iri, _P: prop})))
+    latest: dict = {}
+    published: dict = {}
+    for t in store.about(subjects, [NF.latest, SCHEMA.datePublished]):
+        into = latest if t.predicate == NF.latest else published
+        into[t.subject] = max(into.get(t.subject, ""), t.object.value)
+
+    def key(s) -> tuple:
+        d = latest.get(s) or published.get(s)
+        return (d is None, _Desc(d or ""), isinstance(s, ox.NamedNode), s.value)
+
+    return sorted(subjects, key=key)
+
+
+class _Desc(str):
+    """A string that sorts in reverse: descending dates inside an ascending sort key."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
 
 
 def _labels(store: Store, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:

@@ -39,6 +39,9 @@ from loaders.records import Entity
 from loaders.shacl import ONTOLOGY_FILE
 from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, Iris
 
+from . import linkstats
+from .linkstats import Links, LinkTable
+
 KEEP_VERSIONS = 2
 BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
 
@@ -64,6 +67,11 @@ class SparqlReads:
         """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
         return entities_from(self)
 
+    def links(self, iri: ox.NamedNode) -> Links | None:
+        """The entity's link counts as its version's load counted them (see :mod:`service.linkstats`), or
+        None: then whoever needs them counts them live."""
+        return None
+
 
 class Store(SparqlReads):
     """A read view of the dataset: the current version of an on-disk store, or an in-memory store."""
@@ -74,6 +82,7 @@ class Store(SparqlReads):
         self.plain = plain
         #: the version folder this view reads, for noticing that a load made a newer one current
         self.version = version
+        self._links = LinkTable(Path(location).parent / version if version else None)
 
     # ---- reading --------------------------------------------------------------------------------
 
@@ -85,6 +94,9 @@ class Store(SparqlReads):
         return self._store.query(sparql, use_default_graph_as_union=default_graph is None and named_graphs is None,
                                  default_graph=default_graph, named_graphs=named_graphs,
                                  substitutions=substitutions, base_iri=base_iri, prefixes=PREFIXES)
+
+    def links(self, iri: ox.NamedNode) -> Links | None:
+        return self._links.get(iri)
 
     def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
                 o: Any = None, limit: int | None = None) -> list[ox.Triple]:
@@ -266,6 +278,7 @@ class Writer:
         try:
             self._flush_pending()
             self._store.flush()
+            linkstats.write(self._store, self._dir)  # before the commit: a current version always has its counts
         except OSError as e:
             self._abort()
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
@@ -355,12 +368,14 @@ def _remove_uncommitted(versions: Path) -> None:
     for p in versions.iterdir():
         if p.name.isdigit() and not (versions / f"{p.name}.committed").exists():
             shutil.rmtree(p, ignore_errors=True)
+            linkstats.path_for(p).unlink(missing_ok=True)
 
 
 def _prune(versions: Path, keep: int) -> None:
     committed = sorted(p.name for p in versions.iterdir() if p.name.isdigit())
     for name in committed[:-keep]:
         shutil.rmtree(versions / name, ignore_errors=True)
+        linkstats.path_for(versions / name).unlink(missing_ok=True)
         (versions / f"{name}.committed").unlink(missing_ok=True)
 
 
