@@ -13,6 +13,7 @@ pattern); no IRI from a request is ever pasted into query text.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ from .store import Store
 
 #: incoming links of one property in a resource's description; the rest is paged
 LINKS_PER_PROPERTY = 10
+#: values of one of the resource's own properties before they are paged: labels in many languages, aliases
+#: and keys stay whole; only crowded ones (a shortcut property with thousands of values) are cut
+OWN_VALUES_PER_PROPERTY = 25
 #: links on one page of a single property (``?property=…&offset=…``)
 PAGE_SIZE = 100
 #: an article's own facts: its page highlights every one in the text, so they come whole up to this many
@@ -116,6 +120,7 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     resource, or with ``outgoing`` the ones it makes — from ``offset`` (paging); the rest of the
     description is then reduced to the resource's types and labels.
     """
+    own_limit = limit or (PAGE_SIZE if only is not None else OWN_VALUES_PER_PROPERTY)
     limit = limit or (PAGE_SIZE if only is not None else LINKS_PER_PROPERTY)
     d = Description(iri)
     counted = store.links(iri)  # a well-linked entity's counts, made by the load of this version
@@ -131,20 +136,20 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     if counted:
         d.facts = counted.facts
     elif in_counts:
-        d.facts = _fact_count(store, iri)
+        d.facts = store.fact_count(iri)
     linked: list = []
     # what the resource says itself: every triple of an ordinary property, a page of a crowded one
     for prop, total in out_counts:
         paging = only is not None and outgoing and prop == only
         if only is not None and not paging and prop not in (RDF.type, RDFS.label):
             continue
-        if total <= limit and not paging:
+        if total <= own_limit and not paging:
             own = store.triples(iri, prop)
             d.add(own)
             objects = [t.object for t in own]
         else:
             start = offset if paging else 0
-            objects = _outgoing_page(store, iri, prop, start, limit) if start < total else []
+            objects = _outgoing_page(store, iri, prop, start, own_limit) if start < total else []
             d.outgoing.append(LinkGroup(prop, total, objects, start))
             d.add(ox.Triple(iri, prop, o) for o in objects)
         for o in objects:
@@ -181,16 +186,6 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
         linked += named
     d.add(_labels(store, linked, skip=iri))
     return d
-
-
-def _fact_count(store: Store, iri: ox.NamedNode) -> int:
-    """How many facts point to the resource (through any property).
-
-    Why not ``?f ?p ?r . ?f a nf:Fact`` in SPARQL: the engine answers that join by reading every
-    ``a nf:Fact`` of the store (15 s at 1.5 million facts); here each linking subject's type is looked up.
-    """
-    subjects = list(dict.fromkeys(t.subject for t in store.triples(None, None, iri)))
-    return sum(1 for t in store.about(subjects, [RDF.type]) if t.object == NF.Fact)
 
 
 def _document(store: Store, node: ox.NamedNode | ox.BlankNode, doc: ox.NamedNode) -> list[ox.Triple]:
@@ -254,13 +249,28 @@ def _newest_first(store: Store, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
     published: dict = {}
     for t in store.about(subjects, [NF.latest, SCHEMA.datePublished]):
         into = latest if t.predicate == NF.latest else published
-        into[t.subject] = max(into.get(t.subject, ""), t.object.value)
+        into[t.subject] = max(into.get(t.subject, ""), _instant(t.object))
 
     def key(s) -> tuple:
         d = latest.get(s) or published.get(s)
         return (d is None, _Desc(d or ""), isinstance(s, ox.NamedNode), s.value)
 
     return sorted(subjects, key=key)
+
+
+def _instant(term) -> str:
+    """A date or time as a string that sorts in time order: times with an offset moved to UTC, fractions
+    of seconds kept (``…T10:00:00Z`` before ``…T10:00:00.5Z``), dates and years as they are."""
+    text = term.value if isinstance(term, ox.Literal) else ""
+    if "T" not in text:
+        return text
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 class _Desc(str):

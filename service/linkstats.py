@@ -27,13 +27,17 @@ SUFFIX = ".links.json"
 FORMAT = 1
 
 _CLASSES = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
-_ROLES = " ".join(sorted({f"<{p.value}>" for p in ROLE_PROPERTIES.values()}))
+#: the properties by which a fact names an entity in one of its roles
+ROLE_NODES = sorted(set(ROLE_PROPERTIES.values()), key=lambda p: p.value)
+_ROLES = " ".join(str(p) for p in ROLE_NODES)
 IN_LINKS = f"SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {_CLASSES} }} ?r a ?c . ?s ?p ?r }} " \
            "GROUP BY ?r ?p"
 OUT_LINKS = f"SELECT ?r ?p (COUNT(DISTINCT ?o) AS ?n) WHERE {{ VALUES ?c {{ {_CLASSES} }} ?r a ?c . ?r ?p ?o }} " \
             "GROUP BY ?r ?p"
-# the subjects of role properties are facts (the shapes require it): no type test per link needed
-FACTS = f"SELECT ?r (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?p {{ {_ROLES} }} ?f ?p ?r }} GROUP BY ?r"
+#: the facts that name an entity: in one of its roles, and typed nf:Fact (an RDF file may use org:member for
+#: memberships that are not facts of this dataset); describe counts live by the same rule
+FACTS = f"SELECT ?r (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?p {{ {_ROLES} }} ?f ?p ?r . ?f a nf:Fact }} GROUP BY ?r"
+FACTS_OF = f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?p {{ {_ROLES} }} ?f ?p ?r . ?f a nf:Fact }}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def count(store: ox.Store) -> dict:
 
     collect(IN_LINKS, "in")
     collect(OUT_LINKS, "out")
-    for row in store.query(FACTS, use_default_graph_as_union=True):
+    for row in store.query(FACTS, use_default_graph_as_union=True, prefixes=PREFIXES):
         if row["r"].value in by:
             by[row["r"].value]["facts"] = int(row["n"].value)
     heavy = {iri: c for iri, c in by.items() if sum(n for _, n in c["in"]) + sum(n for _, n in c["out"]) >= MIN_LINKS}

@@ -22,7 +22,7 @@ from loaders.records import InputError, Problem
 from loaders.vocab import PREFIXES
 from loaders.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
-from .sparqltext import bind_values, remote_targets, tokens, union_branches, where_brace
+from .sparqltext import bind_each, binds_surely, remote_targets, tokens, union_branches, where_brace
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -71,7 +71,10 @@ class SavedQuery:
     def bound(self, values: dict[str, list[ox.NamedNode | ox.Literal]]) -> str:
         """The query with ``values`` (parameter → checked terms) bound; absent parameters stay unbound."""
         by_var = {p.var: terms for name, terms in values.items() if (p := self.param(name)) is not None}
-        return bind_values(self.text, [self.where, *union_branches(self.text, self.where)], by_var)
+        places = [(self.where, by_var)]
+        for start, stop in union_branches(self.text, self.where):  # copies where the engine can use them
+            places.append((start, {v: ts for v, ts in by_var.items() if binds_surely(self.text, start, stop, v)}))
+        return bind_each(self.text, places)
 
 
 class QueryFileError(InputError):

@@ -10,7 +10,6 @@ allow-list, so it is refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -248,45 +247,79 @@ def where_brace(text: str) -> int | None:
     return None
 
 
-def union_branches(text: str, where: int) -> list[int]:
-    """Offsets just after the opening brace of each group that is an operand of a UNION directly in the
-    WHERE group (``where``, from :func:`where_brace`).
+def union_branches(text: str, where: int) -> list[tuple[int, int]]:
+    """(start, end) of the body of each group that is an operand of a UNION directly in the WHERE group
+    (``where``, from :func:`where_brace`): just after its ``{`` and at its ``}``.
 
     Why: Oxigraph joins a VALUES block with a UNION by evaluating the union whole and then matching —
-    the bound value never reaches the branches' index lookups. A copy of the block at the start of each
-    branch restricts it the same way (the outer block still applies), so the engine starts from the value.
+    the bound value never reaches the branches' index lookups. A copy of the block at the start of a
+    branch lets the engine start from the value; :func:`binds_surely` says when the copy keeps the meaning.
     """
     toks = [t for t in tokens(text) if t.start >= where]
-    groups: dict[int, tuple[int, int]] = {}  # token index of "{" → (offset after it, token index after "}")
+    groups: dict[int, tuple[int, int, int]] = {}  # index of "{" → (offset after it, offset of "}", index after)
     opened: int | None = None
     for i, t in enumerate(toks):
         if t.kind == "punct" and t.depth == 1 and t.text == "{":
             opened = i
         elif t.kind == "punct" and t.depth == 1 and t.text == "}" and opened is not None:
-            groups[opened] = (toks[opened].start + 1, i + 1)
+            groups[opened] = (toks[opened].start + 1, t.start, i + 1)
             opened = None
-    out: set[int] = set()
-    for offset, after in groups.values():
+    out: set[tuple[int, int]] = set()
+    for start, stop, after in groups.values():
         if after < len(toks) and toks[after].kind == "word" and toks[after].text.upper() == "UNION":
-            out.add(offset)
+            out.add((start, stop))
             if after + 1 in groups:
-                out.add(groups[after + 1][0])
+                out.add(groups[after + 1][:2])
     return sorted(out)
 
 
-def bind_values(text: str, where: int | Sequence[int], values: dict[str, list]) -> str:
-    """``text`` with a ``VALUES ?var { … }`` block per variable at ``where`` (see :func:`where_brace`; a
-    sequence of offsets puts the same blocks at each, see :func:`union_branches`).
+def binds_surely(text: str, start: int, stop: int, var: str) -> bool:
+    """True when the group body ``text[start:stop]`` binds ``?var`` in every solution it has: the variable
+    stands in a triple pattern of the group itself (or of a GRAPH group in it), not only under OPTIONAL,
+    MINUS, (NOT) EXISTS, a nested UNION or sub-SELECT, or inside a FILTER or BIND expression, and no
+    ``AS ?var`` assigns it. Then a VALUES block for ``?var`` at the start of the group restricts the group
+    exactly as the same block outside it would — the copy is safe; otherwise it could change the answers
+    (an OPTIONAL that no longer binds it, a sub-SELECT that starts with the block) and is not made.
+    """
+    toks = [t for t in tokens(text) if start <= t.start < stop]
+    if toks and toks[0].kind == "word" and toks[0].text.upper() == "SELECT":
+        return False
+    names = {f"?{var}", f"${var}"}
+    scoped: list[bool] = []  # per open brace inside the body: does it open a group that may leave ?var unbound
+    parens, sure = 0, False
+    for i, t in enumerate(toks):
+        if t.kind == "word" and t.text.upper() == "AS" and i + 1 < len(toks) and toks[i + 1].text in names:
+            return False
+        if t.kind == "punct" and t.text in "()":
+            parens += 1 if t.text == "(" else -1
+        elif t.kind == "punct" and t.text == "{":
+            # only a GRAPH group binds what it matches for sure; OPTIONAL, MINUS, EXISTS, a nested UNION's
+            # alternatives, a sub-SELECT (its own scope) or a VALUES table may not
+            scoped.append(not (i >= 2 and toks[i - 2].kind == "word" and toks[i - 2].text.upper() == "GRAPH"))
+        elif t.kind == "punct" and t.text == "}":
+            if scoped:
+                scoped.pop()
+        elif t.kind == "word" and t.text in names and parens == 0 and not any(scoped):
+            sure = True
+    return sure
+
+
+def bind_values(text: str, where: int, values: dict[str, list]) -> str:
+    """``text`` with a ``VALUES ?var { … }`` block per variable at ``where`` (see :func:`where_brace`).
 
     The terms are pyoxigraph terms: their ``str()`` is their N-Triples form, every character escaped
     that could end the term, so a value can never become query text. No value binds nothing.
     """
-    blocks = [f"VALUES ?{var} {{ {' '.join(_term_text(t) for t in terms)} }}" for var, terms in values.items() if terms]
-    if not blocks:
-        return text
-    block = f"\n  {' '.join(blocks)}\n"
-    for at in sorted({where} if isinstance(where, int) else set(where), reverse=True):
-        text = f"{text[:at]}{block}{text[at:]}"
+    return bind_each(text, [(where, values)])
+
+
+def bind_each(text: str, places: list[tuple[int, dict[str, list]]]) -> str:
+    """:func:`bind_values` at several offsets, each with its own variables."""
+    for at, values in sorted(places, key=lambda p: p[0], reverse=True):
+        blocks = [f"VALUES ?{var} {{ {' '.join(_term_text(t) for t in terms)} }}"
+                  for var, terms in values.items() if terms]
+        if blocks:
+            text = f"{text[:at]}\n  {' '.join(blocks)}\n{text[at:]}"
     return text
 
 

@@ -37,7 +37,7 @@ from loaders.entities import STORE
 from loaders.plan import Unit
 from loaders.records import Entity
 from loaders.shacl import ONTOLOGY_FILE
-from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, Iris
+from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, RDF, Iris
 
 from . import linkstats
 from .linkstats import Links, LinkTable
@@ -72,6 +72,11 @@ class SparqlReads:
         None: then whoever needs them counts them live."""
         return None
 
+    def fact_count(self, iri: ox.NamedNode) -> int:
+        """How many facts name the resource in one of their roles (the rule of :data:`linkstats.FACTS`)."""
+        rows = self.query(linkstats.FACTS_OF, substitutions={ox.Variable("r"): iri})
+        return int(next(iter(rows))["n"].value)
+
 
 class Store(SparqlReads):
     """A read view of the dataset: the current version of an on-disk store, or an in-memory store."""
@@ -97,6 +102,12 @@ class Store(SparqlReads):
 
     def links(self, iri: ox.NamedNode) -> Links | None:
         return self._links.get(iri)
+
+    def fact_count(self, iri: ox.NamedNode) -> int:
+        # each subject's type looked up: as a query, the engine would read every `a nf:Fact` of the store
+        subjects = list(dict.fromkeys(q.subject for role in linkstats.ROLE_NODES
+                                      for q in self._store.quads_for_pattern(None, role, iri, None)))
+        return sum(1 for t in self.about(subjects, [RDF.type]) if t.object == NF.Fact)
 
     def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
                 o: Any = None, limit: int | None = None) -> list[ox.Triple]:
@@ -176,6 +187,7 @@ class Writer:
         self._pending_size = 0
         self._pending_graphs: set = set()
         self.changed = False
+        self._loaded = False  # units were written: the commit counts links (an update alone does not)
 
     def __enter__(self) -> Writer:
         if self.location is None:
@@ -223,6 +235,7 @@ class Writer:
         if unit.digest is None and self._holds(unit):
             return False  # a registry whose triples are all there, or an RDF file loaded as it is
         self.changed = True
+        self._loaded = True
         if self.location is None:  # memory: written in place
             if unit.replace:
                 self._store.update(";\n".join(f"DROP SILENT GRAPH {g}" for g in unit.replace))
@@ -278,7 +291,8 @@ class Writer:
         try:
             self._flush_pending()
             self._store.flush()
-            linkstats.write(self._store, self._dir)  # before the commit: a current version always has its counts
+            if self._loaded:  # counting takes seconds on a large store: loads do it, a SPARQL update does not
+                linkstats.write(self._store, self._dir)  # (a version without the file is counted live)
         except OSError as e:
             self._abort()
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
@@ -369,6 +383,8 @@ def _remove_uncommitted(versions: Path) -> None:
         if p.name.isdigit() and not (versions / f"{p.name}.committed").exists():
             shutil.rmtree(p, ignore_errors=True)
             linkstats.path_for(p).unlink(missing_ok=True)
+    for p in versions.glob(f"*{linkstats.SUFFIX}.tmp"):  # a counts file whose writing was interrupted
+        p.unlink(missing_ok=True)
 
 
 def _prune(versions: Path, keep: int) -> None:

@@ -19,7 +19,7 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from server import Server, fetch
 
-from service.describe import LINKS_PER_PROPERTY, PAGE_SIZE
+from service.describe import LINKS_PER_PROPERTY, OWN_VALUES_PER_PROPERTY, PAGE_SIZE
 
 NF = Namespace("https://w3id.org/newsgraph/ns#")
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -336,11 +336,11 @@ def test_crowded_outgoing_property_is_capped_and_paged(srv, context):
     talker = URIRef(f"{BASE}id/person/talker")
     g = turtle(srv, context, "/id/person/talker")
     first = set(g.objects(talker, NF.metWith))
-    assert len(first) == LINKS_PER_PROPERTY
+    assert len(first) == OWN_VALUES_PER_PROPERTY
     nxt = [path_of(str(o)) for o in g.objects(talker, RDFS.seeAlso) if "direction=out" in str(o)]
     assert len(nxt) == 1 and "property=nf%3AmetWith" in nxt[0]
     rest = set(turtle(srv, context, nxt[0]).objects(talker, NF.metWith))
-    assert len(rest) == GUESTS - LINKS_PER_PROPERTY and not rest & first
+    assert len(rest) == GUESTS - OWN_VALUES_PER_PROPERTY and not rest & first
     # labels of the linked people come along
     assert all(g.value(guest, RDFS.label) is not None for guest in first)
 
