@@ -37,7 +37,7 @@ from loaders.entities import STORE
 from loaders.plan import Unit
 from loaders.records import Entity
 from loaders.shacl import ONTOLOGY_FILE
-from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, RDF, Iris
+from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, Iris
 
 from . import linkstats
 from .linkstats import Links, LinkTable
@@ -88,6 +88,7 @@ class Store(SparqlReads):
         #: the version folder this view reads, for noticing that a load made a newer one current
         self.version = version
         self._links = LinkTable(Path(location).parent / version if version else None)
+        self._stats: dict[str, int] | None = None
 
     # ---- reading --------------------------------------------------------------------------------
 
@@ -103,11 +104,20 @@ class Store(SparqlReads):
     def links(self, iri: ox.NamedNode) -> Links | None:
         return self._links.get(iri)
 
+    def stats(self) -> dict[str, int]:
+        # from the load's counts file, else counted once for this view: a version (or a plain read-only
+        # folder) never changes; a memory store changes in place and is counted each time
+        if not (self.version or self.plain):
+            return super().stats()
+        if self._stats is None:
+            sizes = self._links.sizes()
+            self._stats = sizes if len(sizes) == 2 else super().stats()
+        return dict(self._stats)
+
     def fact_count(self, iri: ox.NamedNode) -> int:
-        # each subject's type looked up: as a query, the engine would read every `a nf:Fact` of the store
-        subjects = list(dict.fromkeys(q.subject for role in linkstats.ROLE_NODES
-                                      for q in self._store.quads_for_pattern(None, role, iri, None)))
-        return sum(1 for t in self.about(subjects, [RDF.type]) if t.object == NF.Fact)
+        # by index lookups: as a query with the resource substituted, the engine would read every role link
+        return len({q.subject for role in linkstats.ROLE_NODES
+                    for q in self._store.quads_for_pattern(None, role, iri, None)})
 
     def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
                 o: Any = None, limit: int | None = None) -> list[ox.Triple]:

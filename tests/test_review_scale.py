@@ -79,7 +79,7 @@ def _org_memberships(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_fact_count_of_a_well_linked_entity_ignores_non_facts_as_live_counting_does(seeded, tmp_path):
+def test_fact_count_of_a_well_linked_entity_from_the_file_is_the_live_count_with_rdf_memberships(seeded, tmp_path):
     ttl = tmp_path / "org-export.ttl"
     ttl.write_text(_org_memberships(210))
     assert seeded("load", str(ttl)).exit_code == 0
