@@ -6,7 +6,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench fuzz browser virtuoso clean
+.PHONY: run test lint bench bench-load bench-endpoint fuzz browser virtuoso clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
 
 run: $(VENV)/.installed-run
 	$(BIN)/newsgraph load --store $(STORE) --if-empty seeds/
@@ -43,9 +47,19 @@ virtuoso:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-test
+# the scale benchmark (1k, 10k, 100k articles; about an hour on 2 cores) writes BENCHMARKS.md and bench/latency.png;
+# BENCH_SIZES=1000,10000 for a shorter run, BENCH_ARGS=--reuse to keep corpora and stores between runs
+BENCH_SIZES ?= 1000,10000,100000
+bench: $(VENV)/.installed-bench
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES) --write $(BENCH_ARGS)
+
+# the older, narrower benchmarks: load against pyoxigraph's bulk loader; the endpoint against Oxigraph's server
+bench-load: $(VENV)/.installed-bench
 	$(BIN)/python bench/load.py --articles 10000
+
+bench-endpoint: $(VENV)/.installed-bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/endpoint.py --duration 10
 
 fuzz: $(VENV)/.installed-test

@@ -18,8 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "bench"))
 
 from generate import generate  # noqa: E402
+from run import free_port, oxigraph_binary, stop, wait_for  # noqa: E402
 
 NF = "https://w3id.org/newsgraph/ns#"
 QUERIES = {
@@ -44,30 +43,8 @@ QUERIES = {
 ACCEPT = "application/sparql-results+json"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
-def oxigraph_binary() -> str:
-    venv = OUT / "oxigraph-venv"
-    binary = venv / "bin" / "oxigraph"
-    if not binary.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "oxigraph==0.5.*"], check=True)
-    return str(binary)
 
 
 def wrk(url: str, duration: int, connections: int) -> dict:
@@ -89,16 +66,10 @@ def wrk(url: str, duration: int, connections: int) -> dict:
 
 def serve(cmd: list[str], env: dict, health: str) -> subprocess.Popen:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait(health)
+    wait_for(health)
     return proc
 
 
-def stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def main(argv: list[str] | None = None) -> int:
