@@ -436,7 +436,7 @@ def measure_newsgraph(store: Path, tlist: list[Target], args, log: Path) -> tupl
         sampler.start()
         out = {}
         for t in tlist:
-            wrk(base, t.paths[:1], t.accept, 2, args.connections)  # warm-up: the engine's and the OS's caches
+            wrk(base, t.paths[:1], t.accept, 2, args.connections)  # warm-up on the first value; the rest come cold
             out[t.name] = wrk(base, t.paths, t.accept, args.duration, args.connections)
             print(f"  newsgraph  {t.name:48} p50 {out[t.name]['p50_ms']}  p95 {out[t.name]['p95_ms']} ms",
                   file=sys.stderr)
