@@ -251,11 +251,13 @@ def _newest_first(store: Store, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
         into = latest if t.predicate == NF.latest else published
         into[t.subject] = max(into.get(t.subject, ""), _instant(t.object))
 
-    def key(s) -> tuple:
+    def when(s) -> tuple:
         d = latest.get(s) or published.get(s)
-        return (d is None, _Desc(d or ""), isinstance(s, ox.NamedNode), s.value)
+        return (d is not None, d or "")
 
-    return sorted(subjects, key=key)
+    # two stable sorts: ties keep the resource order of the first (blank nodes, then IRIs by their text)
+    in_order = sorted(subjects, key=lambda s: (isinstance(s, ox.NamedNode), s.value))
+    return sorted(in_order, key=when, reverse=True)
 
 
 def _instant(term) -> str:
@@ -271,16 +273,6 @@ def _instant(term) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
-class _Desc(str):
-    """A string that sorts in reverse: descending dates inside an ascending sort key."""
-
-    def __lt__(self, other: str) -> bool:
-        return str.__gt__(self, other)
-
-    def __gt__(self, other: str) -> bool:
-        return str.__lt__(self, other)
 
 
 def _labels(store: Store, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:

@@ -2,7 +2,7 @@
 
 Why: an entity page says how many facts name the entity and how many links each property brings, and
 pages through them. Counting those on every request costs time in proportion to the links: the most
-linked country of a 100,000-article corpus is named by ~150,000 facts, and counting them took seconds.
+linked country of a 100,000-article corpus is named by ~130,000 facts, and counting them took seconds.
 The counts only change when a load makes a new version, so the load counts them once, for every
 entity with at least ``MIN_LINKS`` links, and leaves them beside the version as
 ``NNNNNN.links.json``; descriptions read them there, and count live what the file does not hold

@@ -54,7 +54,7 @@ class SparqlReads:
     """What a store answers through SPARQL alone, the same on the embedded store and a remote engine."""
 
     def stats(self) -> dict[str, int]:
-        articles = next(iter(self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a nf:Article }")))[0]
+        articles = next(iter(self.query(linkstats.ARTICLES)))[0]
         return {"triples": len(self), "articles": int(articles.value)}
 
     def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
