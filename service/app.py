@@ -38,6 +38,7 @@ class CurrentStore:
 CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 MAX_BODY = 1024 * 1024  # bytes; a SPARQL request larger than this is refused with 413
+MAX_TARGET = 8 * 1024  # bytes of path and query string; a longer one is refused with 414 (send a form POST)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, executors: int = 4) -> Flask:
@@ -77,6 +78,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     app.register_blueprint(linked_bp)
     app.register_blueprint(saved_bp)
     app.register_blueprint(ui_bp)
+
+    @app.before_request
+    def target_length() -> Response | None:
+        target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.full_path
+        if len(target) > MAX_TARGET:
+            return plain(414, f"the request line is longer than {MAX_TARGET // 1024} KiB: "
+                              "send the parameters in a form POST body")
+        return None
 
     @app.get("/health")
     def health():

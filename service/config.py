@@ -18,21 +18,18 @@ class Settings:
     service_allow: tuple[str, ...] = ()
     cache_mb: int = 64
     queries: str = ""  # folder of saved queries; "" = the project's queries/
+    request_deadline: float = 30.0  # seconds a request may take to arrive whole (slow clients are cut off)
 
     @classmethod
     def from_env(cls, store: str | None = None, base: str | None = None) -> Settings:
         env = os.environ
-        timeout = env.get("NEWSGRAPH_QUERY_TIMEOUT", "30")
-        try:
-            query_timeout = float(timeout)
-        except ValueError:
-            raise ValueError(f"NEWSGRAPH_QUERY_TIMEOUT must be a number of seconds, not {timeout!r}") from None
         base = base or env.get("NEWSGRAPH_BASE_IRI") or DEFAULT_BASE
         return cls(
             store=store or env.get("NEWSGRAPH_STORE") or DEFAULT_STORE,
             base=base if base.endswith("/") else base + "/",
             update_token=env.get("NEWSGRAPH_UPDATE_TOKEN") or None,
-            query_timeout=query_timeout,
+            query_timeout=_seconds(env, "NEWSGRAPH_QUERY_TIMEOUT", 30.0),
+            request_deadline=_seconds(env, "NEWSGRAPH_REQUEST_DEADLINE", 30.0),
             service_allow=tuple(env.get("NEWSGRAPH_SERVICE_ALLOW", "").split()),
             cache_mb=_int(env, "NEWSGRAPH_CACHE_MB", 64),
             queries=env.get("NEWSGRAPH_QUERIES", ""),
@@ -47,3 +44,16 @@ def _int(env, name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _seconds(env, name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return seconds

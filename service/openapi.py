@@ -14,6 +14,10 @@ VERSION = "0.1.0"
 ENTITY_PATTERN = r"^(https?://\S+|[a-z0-9][a-z0-9-]*|Q[1-9][0-9]*)$"
 LANGSTRING_PATTERN = r"^[^\n]+@[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"
 PROBLEM = {"$ref": "#/components/responses/Problem"}
+TOO_LONG = {"description": "the path and query string are longer than 8 KiB: send the parameters in a POST body",
+            "content": {"text/plain": {"schema": {"type": "string"}}}}
+TOO_MANY_HEADERS = {"description": "the request line and headers are larger than 64 KiB",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 def param_schema(p: Param) -> dict:
@@ -101,7 +105,6 @@ def _query_operation(q: SavedQuery, method: str) -> dict:
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
                 "text/html": {"schema": {"type": "string"}}}},
             "406": PROBLEM, "503": PROBLEM,
-            "414": {"description": "the request line is longer than 4 KiB: send the parameters as a form POST"},
         },
     }
     parameters = [{"$ref": f"#/components/parameters/{n}"} for n in ("limit", "offset", "format")]
@@ -142,6 +145,11 @@ def document(queries: dict[str, SavedQuery], server: str) -> dict:
             "type": "object", "required": ["status", "triples", "articles"],
             "properties": {"status": {"const": "ok"}, "triples": {"type": "integer"},
                            "articles": {"type": "integer"}}}}}}}}}
+    for item in paths.values():  # limits every request meets, whatever the operation
+        for method, op in item.items():
+            if method == "get":
+                op["responses"].setdefault("414", TOO_LONG)
+            op["responses"].setdefault("431", TOO_MANY_HEADERS)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -245,7 +245,7 @@ def test_odd_paths_are_404_never_500(srv, path):
 
 
 def test_overlong_path_is_414(srv):
-    assert get(srv.url + "/id/country/" + "a" * 5000)[0] == 414  # gunicorn's request-line limit
+    assert get(srv.url + "/id/country/" + "a" * 9000)[0] == 414  # MAX_TARGET, 8 KiB
 
 
 def test_bad_paging_parameters_are_400(srv):

@@ -44,7 +44,7 @@ def servers(tmp_path_factory):
 
 
 def call(base: str, name: str, pairs: list[tuple[str, str]]):
-    """GET, or a form POST when the values would not fit in a request line (gunicorn stops at 4 KiB)."""
+    """GET, or a form POST when the values would not fit in a request line (the service stops at 8 KiB)."""
     query = urllib.parse.urlencode(pairs)
     if len(query) < 3000:
         req = urllib.request.Request(f"{base}/queries/{name}?{query}")
