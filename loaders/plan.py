@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -181,6 +183,27 @@ def _set_context(context: tuple | None) -> None:
     _context = context
 
 
+def _start_worker(context: tuple | None, load_pid: int) -> None:
+    """A worker's start: its context, and a watch on the load that ends the worker when the load is gone.
+
+    Workers are children of the forkserver, not of the load, and wait on a queue whose write end they
+    hold themselves: a load killed with SIGKILL would leave them (and the forkserver) running for ever.
+    """
+    _set_context(context)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(load_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid is someone else's now: the load is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="load-watch").start()
+
+
 def _parallel(fn, items: list, workers: int, context: tuple | None = None) -> Iterator:
     """``fn`` over ``items``, in order: here, or for many items in worker processes.
 
@@ -191,7 +214,8 @@ def _parallel(fn, items: list, workers: int, context: tuple | None = None) -> It
         yield from map(fn, items)
         return
     ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_set_context, initargs=(context,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                             initargs=(context, os.getpid())) as pool:
         yield from pool.map(fn, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
 
 

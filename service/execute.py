@@ -46,6 +46,11 @@ class Busy(Exception):
     pass
 
 
+class ExecutorLost(Busy):
+    """The executor died under a query (killed, out of memory): the pool replaces it at once, and the
+    client is told to try again, as when every executor is busy (503 with Retry-After)."""
+
+
 class StreamAborted(Exception):
     """Raised inside a response body: the server closes the connection, so the client sees a cut
     answer rather than a complete-looking one, and no cache keeps it."""
@@ -280,7 +285,7 @@ class Pool:
             ex.conn.send(req)
         try:
             first = self._recv(ex, deadline)
-        except Timeout:
+        except (Timeout, ExecutorLost):
             self._kill(ex)
             raise
         if first[0] == "error":
@@ -305,7 +310,7 @@ class Pool:
                     return
                 else:  # abort: the status line is gone; cutting the body short is all that is left
                     raise StreamAborted(msg[1] if len(msg) > 1 else "the query failed")
-        except Timeout as e:
+        except (Timeout, ExecutorLost) as e:
             raise StreamAborted(str(e)) from None
         finally:
             if done:
@@ -320,7 +325,7 @@ class Pool:
         try:
             return ex.conn.recv()
         except (EOFError, OSError):
-            return ("error", 500, "the query executor stopped unexpectedly")
+            raise ExecutorLost("the process running the query stopped unexpectedly; try again") from None
 
     def _kill(self, ex: _Executor) -> None:
         ex.kill()

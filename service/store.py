@@ -214,7 +214,7 @@ class Writer:
             self._release()  # another load committed while this one was reading its input
             raise StoreError(f"another load changed {self.location} while this one was checking its input; "
                              "nothing was written: run the load again")
-        _remove_uncommitted(versions)
+        _remove_uncommitted(versions, current_version(self.location))
         numbers = [int(p.name) for p in versions.iterdir() if p.name.isdigit()]
         self._dir = versions / f"{max(numbers, default=0) + 1:06d}"
         try:
@@ -387,12 +387,16 @@ def current_version(location: Path) -> str | None:
         return None
 
 
-def _remove_uncommitted(versions: Path) -> None:
-    """Leftovers of a load that crashed before its commit: never current, safe to delete."""
+def _remove_uncommitted(versions: Path, current: str | None) -> None:
+    """Leftovers of a load that crashed before its commit: never current, safe to delete. A version
+    newer than the current one was marked committed by a load killed before it switched the link."""
+    newest = int(Path(current).name) if current and Path(current).name.isdigit() else None
     for p in versions.iterdir():
-        if p.name.isdigit() and not (versions / f"{p.name}.committed").exists():
+        if p.name.isdigit() and (not (versions / f"{p.name}.committed").exists()
+                                 or (newest is not None and int(p.name) > newest)):
             shutil.rmtree(p, ignore_errors=True)
             linkstats.path_for(p).unlink(missing_ok=True)
+            (versions / f"{p.name}.committed").unlink(missing_ok=True)
     for p in versions.glob(f"*{linkstats.SUFFIX}.tmp"):  # a counts file whose writing was interrupted
         p.unlink(missing_ok=True)
 

@@ -40,6 +40,24 @@ def test_a_crashed_load_leaves_the_store_as_it_was_and_is_cleaned_up(cli, tmp_pa
     assert cli.export() > before
 
 
+def test_a_load_killed_between_its_commit_mark_and_the_link_switch_is_cleaned_up(cli, tmp_path):
+    """Marked committed but never current: the next load drops it and keeps the version readers are on."""
+    assert cli("load", str(SEEDS / "entities.yaml")).exit_code == 0
+    assert cli("load", str(SEEDS)).exit_code == 0
+    before = cli.export()
+    folder = cli.store.parent / ".store-versions"
+    shutil.copytree(folder / "000001", folder / "000003")  # the killed load's version, and its mark
+    (folder / "000003.committed").touch()
+    assert cli.export() == before
+    other = tmp_path / "extra.ttl"
+    other.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
+    assert cli("load", str(other)).exit_code == 0
+    # the orphan went, its number was reused for the new version, and the previous current one was kept
+    assert versions(cli.store) == ["000002", "000003"]
+    assert os.readlink(cli.store) == ".store-versions/000003"
+    assert cli.export() > before
+
+
 def test_only_one_load_at_a_time(cli, tmp_path):
     import fcntl
 
