@@ -204,3 +204,43 @@ def test_jsonld_with_a_remote_context_is_refused_without_fetching_it(cli, tmp_pa
     validate = cli("validate", str(path))
     assert validate.exit_code == 1
     assert requests == [], f"the loader fetched {requests} from {url}"
+
+
+def _billion_laughs(levels: int = 9) -> str:
+    lines = ['<?xml version="1.0"?>', "<!DOCTYPE rdf:RDF [", '<!ENTITY l0 "lollollollollollollollollollol">']
+    lines += [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels + 1)]
+    lines += ["]>", f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="{EX}">',
+              f'<rdf:Description rdf:about="{EX}a"><ex:p>&l{levels};</ex:p></rdf:Description></rdf:RDF>']
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name, text, line, words", [
+    # ten nested entities of ten references: pyoxigraph's parser asked for 4.8 GB and aborted the load
+    ("laughs", _billion_laughs(), 4, "nested entities"),
+    ("external", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>\n'
+                 f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="{EX}">'
+                 f'<rdf:Description rdf:about="{EX}a"><ex:p>&x;</ex:p></rdf:Description></rdf:RDF>',
+     3, "external entity"),
+    ("flat", '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY w "' + "w" * 4000 + '">\n]>\n'
+             f'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="{EX}">'
+             f'<rdf:Description rdf:about="{EX}a"><ex:p>' + "&w;" * 20000 + "</ex:p></rdf:Description></rdf:RDF>",
+     1, "expand to"),
+])
+def test_rdfxml_entities_that_could_expand_without_bound_are_refused(cli, tmp_path, name, text, line, words):
+    path = tmp_path / f"{name}.rdf"
+    path.write_text(text, encoding="utf-8")
+    result = cli("load", str(path))
+    assert result.exit_code == 1, result.stderr
+    assert f"{path}:{line}: " in result.stderr and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert cli.export() == set()
+
+
+def test_rdfxml_entities_for_namespaces_still_load(cli, tmp_path):
+    path = tmp_path / "entities.rdf"
+    path.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY ex "{EX}">\n]>\n'
+                    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="&ex;">'
+                    '<rdf:Description rdf:about="&ex;a"><ex:p rdf:resource="&ex;b"/></rdf:Description></rdf:RDF>',
+                    encoding="utf-8")
+    assert cli("load", str(path)).exit_code == 0
+    assert any(f"<{EX}a> <{EX}p> <{EX}b>" in q for q in cli.export())
