@@ -45,6 +45,7 @@ class Figures:
 
 _cache: dict[str | None, Figures] = {}
 _lock = threading.Lock()
+_counting = threading.Lock()  # one count at a time: requests that arrive meanwhile wait for it, not count again
 
 
 def figures(store: Store) -> Figures:
@@ -54,11 +55,16 @@ def figures(store: Store) -> Figures:
         found = _cache.get(key) if key else None
     if found is not None:
         return found
-    f = _count(store)
-    if key:
+    with _counting:
         with _lock:
-            _cache.clear()
-            _cache[key] = f
+            found = _cache.get(key) if key else None
+        if found is not None:
+            return found
+        f = _count(store)
+        if key:
+            with _lock:
+                _cache.clear()
+                _cache[key] = f
     return f
 
 
