@@ -94,9 +94,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, exe
     @app.after_request
     def cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["X-Content-Type-Options"] = "nosniff"  # a text error echoing input is never run as HTML
         if response.mimetype == "text/html":  # pages load nothing from elsewhere and run no inline script
             response.headers["Content-Security-Policy"] = CSP
-            response.headers["X-Content-Type-Options"] = "nosniff"
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"

@@ -127,7 +127,8 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     out_counts = counted.outgoing if counted else _counts(store, iri, OUT_COUNTS)
     in_counts = counted.incoming if counted else _counts(store, iri, IN_COUNTS)
     if not out_counts and not in_counts:
-        for fragment in COMMON_FRAGMENTS:  # a document known only through its #it
+        # a document known only through its #it (an IRI with a fragment already has no other)
+        for fragment in COMMON_FRAGMENTS if "#" not in iri.value else ():
             part = ox.NamedNode(f"{iri.value}#{fragment}")
             if store.triples(part, None, None, limit=1):
                 d.add(_document(store, part, iri))

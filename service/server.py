@@ -51,7 +51,7 @@ class _ErrorTask(ErrorTask):
         body = (messages.get(code) or f"{reason.lower()}: {e.body}").encode() + b"\n"
         self.status = f"{code} {reason}"
         self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"),
-                                      ("Access-Control-Allow-Origin", "*")])
+                                      ("X-Content-Type-Options", "nosniff"), ("Access-Control-Allow-Origin", "*")])
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -64,6 +64,15 @@ class _Channel(HTTPChannel):
 
     _timed: object = None
     started: float | None = None
+
+    def send_continue(self) -> None:
+        """waitress 3.0.2 answers ``Expect: 100-continue`` on a request that has no body (a GET, a POST
+        of length 0) and then marks it incomplete: the client waited until the deadline for nothing."""
+        if self.request is not None and self.request.completed and not self.request.chunked \
+                and not self.request.content_length:
+            self.request.expect_continue = False
+            return
+        super().send_continue()
 
     def received(self, data: bytes) -> bool:
         now = time.monotonic()

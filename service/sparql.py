@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from .execute import Busy, Request, Timeout
 from .negotiate import FORMATS, GRAPH, NotAcceptable, choose
-from .sparqltext import DatasetConflict, remote_targets, with_using
+from .sparqltext import MAX_NESTING, DatasetConflict, nesting_depth, remote_targets, with_using
 
 bp = Blueprint("sparql", __name__)
 
@@ -87,6 +87,9 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 
 
 def _check_remote(text: str) -> None:
+    """Refused before the engine sees it: a remote target (SSRF), or nesting that would crash its parser."""
+    if (depth := nesting_depth(text)) > MAX_NESTING:
+        raise ProtocolError(400, f"the query nests {depth} levels deep; at most {MAX_NESTING} are accepted")
     allow = current_app.config["NEWSGRAPH"].service_allow
     for keyword, iri in remote_targets(text):
         if iri is None or not any(iri.startswith(prefix) for prefix in allow):

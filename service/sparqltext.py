@@ -109,8 +109,27 @@ _AFTER_LETTER = re.compile(r"[A-Za-z\u00B7\u00C0-\uFFFF]")
 _SILENT = re.compile(r"\s*SILENT", re.I)
 _PNAME = re.compile(rf"([{_NAME_CHAR}][{_NAME_CHAR}.\-]*)?:((?:[{_NAME_CHAR}.%:\-]|\\.)*)")
 _VAR = re.compile(r"[?$][A-Za-z0-9_]")
-_PREFIX_DECL = re.compile(r"PREFIX\s*([A-Za-z0-9_\u00B7\u00C0-\uFFFF.\-]*):\s*<", re.I)
+# a prefix name of at most 256 characters: unbounded, "PREFIX" repeated over 32 KiB took 12 s to scan
+# (each match ran to the end of the text and back); a longer name is not taken for a declaration, so a
+# SERVICE through it has no known IRI and is refused
+_PREFIX_DECL = re.compile(r"PREFIX\s{0,256}([A-Za-z0-9_\u00B7\u00C0-\uFFFF.\-]{0,256}):\s*<", re.I)
 _IRI_AT = re.compile(r'<([^<>"{}|^`\\\x00-\x20]*)>')
+
+
+MAX_NESTING = 256  # levels of { ( [ in a query; the engine's parser crashed its process near 10,000
+
+
+def nesting_depth(text: str) -> int:
+    """How deep groups, parentheses and brackets nest, outside strings, IRIs and comments."""
+    masked, _ = mask(decode_escapes(text))
+    depth = deepest = 0
+    for ch in masked:
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]" and depth:
+            depth -= 1
+    return deepest
 
 
 def remote_targets(text: str) -> list[tuple[str, str | None]]:
@@ -145,11 +164,15 @@ def _no_iris(text: str) -> tuple[str, dict[int, str]]:
 
 def _blank_comments(masked: str, text: str) -> str:
     chars = list(masked)
-    for start in range(len(text)):
+    start, n = 0, len(text)
+    while start < n:  # a comment blanked, the scan goes on after it (not from each '#' in it: quadratic)
         if masked[start] == "#" and (start == 0 or text[start - 1] != "\\"):
             end = text.find("\n", start)
-            end = len(text) if end < 0 else end
+            end = n if end < 0 else end
             chars[start:end] = " " * (end - start)
+            start = max(end, start + 1)
+        else:
+            start += 1
     return "".join(chars)
 
 

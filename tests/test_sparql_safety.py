@@ -675,3 +675,15 @@ def test_preflight_allows_post_with_authorization_and_content_type(srv):
 
     assert "post" in listed("Access-Control-Allow-Methods"), answer.headers
     assert {"authorization", "content-type"} <= listed("Access-Control-Allow-Headers"), answer.headers
+
+
+def test_nesting_beyond_the_limit_is_400_before_the_engine(srv):
+    """pyoxigraph's parser crashes its process near 10,000 levels; the service refuses past 256, by name."""
+    deep = query(srv.endpoint, "ASK " + "{ " * 300 + "} " * 300)
+    assert_error(deep, 400)
+    assert "300 levels" in deep.text
+    fine = query(srv.endpoint, "ASK " + "{ " * 200 + "} " * 200, via="post")
+    assert fine.status == 200, fine
+    # brackets inside strings, IRIs and comments do not count
+    quoted = query(srv.endpoint, 'ASK { FILTER("' + "{" * 400 + '" != "") } # ' + "(" * 400, via="post")
+    assert quoted.status == 200, quoted

@@ -216,10 +216,12 @@
       box.textContent = "";
       options = answer.rows.map((row, i) => {
         const li = el("li", {role: "option", id: `suggestion-${i}`, "aria-selected": "false"});
-        const a = el("a", {href: hrefOf(row.entity) || row.entity, tabindex: "-1"}, row.label);
+        // only web IRIs become links: an entity named javascript:… or data:… is shown, never followed
+        const href = hrefOf(row.entity);
+        const a = href ? el("a", {href: href, tabindex: "-1"}, row.label) : el("span", {}, row.label);
         li.appendChild(a);
         li.appendChild(el("small", {}, " " + (row.type || "").replace("-", " ")));
-        li.addEventListener("mousedown", e => { e.preventDefault(); window.location.href = a.href; });
+        li.addEventListener("mousedown", e => { e.preventDefault(); if (href) window.location.href = href; });
         box.appendChild(li);
         return li;
       });
@@ -235,7 +237,9 @@
       if (e.key === "ArrowDown") { e.preventDefault(); mark((active + 1) % options.length); }
       else if (e.key === "ArrowUp") { e.preventDefault(); mark((active - 1 + options.length) % options.length); }
       else if (e.key === "Enter" && active >= 0) {
-        e.preventDefault(); window.location.href = options[active].querySelector("a").href;
+        e.preventDefault();
+        const link = options[active].querySelector("a");
+        if (link) window.location.href = link.href;
       } else if (e.key === "Escape") close();
     });
     search.addEventListener("blur", () => setTimeout(close, 150));
