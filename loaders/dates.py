@@ -13,11 +13,12 @@ from datetime import date, datetime
 
 from .records import DateValue
 
-_YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# ASCII digits only (\d alone takes ٢٠٢٣ as a year), and \Z: "$" also matches before a final newline
+_YEAR = re.compile(r"^(\d{4})\Z", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})\Z", re.ASCII)
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
 _DATETIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?\Z", re.ASCII
 )
 
 

@@ -22,7 +22,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        # one problem, one line: a line break or control character quoted from the input is escaped
+        return f"{self.file}:{self.line}: {self.message.translate(_ESCAPES)}"
+
+
+_ESCAPES = ({c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))} | {9: "\\t", 10: "\\n", 13: "\\r"}
+            | {0x2028: "\\u2028", 0x2029: "\\u2029"})  # C0, DEL, C1 (NEL…), and the Unicode line breaks
 
 
 class InputError(Exception):

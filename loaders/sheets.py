@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
+
 from .dates import parse_date
 from .entities import Registry
 from .quotes import FoldedText
@@ -35,10 +37,24 @@ from .schema import (
 )
 from .yamlnodes import Mapping, Scalar, Sequence, Value, read_yaml
 
-ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-FACT_ID = re.compile(r"^[a-z0-9-]+$")
-LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-WIKIDATA = re.compile(r"^Q[1-9][0-9]*$")
+# \Z, not $: "$" also matches before a final newline, and "x\n" is no id
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+FACT_ID = re.compile(r"^[a-z0-9-]+\Z")
+LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
+WIKIDATA = re.compile(r"^Q[1-9][0-9]*\Z")
+MAX_TEXT = 16 * 1024 * 1024  # bytes of an article text
+MAX_EXPONENT = 30  # a quantity's or confidence's decimal exponent, either way (1e5000 took seconds to print)
+
+
+def is_language_tag(tag: str) -> bool:
+    """A tag the RDF store accepts (BCP 47 well-formed: `en-US-US` repeats a region and is not)."""
+    if not LANG.match(tag):
+        return False
+    try:
+        ox.Literal("x", language=tag)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -192,6 +208,9 @@ class _Reader:
             except InvalidOperation:
                 self.error(s.line, f"`{name}`: '{s}' is not a number")
                 return None
+            if number.is_finite() and abs(number.adjusted()) > MAX_EXPONENT:
+                self.error(s.line, f"`{name}`: {s} is out of range")
+                return None
             if not number.is_finite() or (number <= 0 and name != "confidence"):
                 self.error(s.line, f"`{name}` must be a positive number, not {s}")
                 return None
@@ -251,7 +270,7 @@ class _Reader:
         else:
             for lang, label in labels.items():
                 s = self.scalar(label, f"labels.{lang}")
-                if not LANG.match(lang):
+                if not is_language_tag(lang):
                     self.error(labels.key_lines[lang], f"'{lang}' is not a BCP 47 language tag")
                     ok = False
                 elif s is None:
@@ -306,7 +325,7 @@ class _Reader:
         if aid is not None and not ID.match(aid):
             self.error(m.key_lines["id"], f"article id '{aid}' must match [a-z0-9][a-z0-9-]*")
         lang = values.get("language")
-        if lang is not None and not LANG.match(lang):
+        if lang is not None and not is_language_tag(lang):
             self.error(m.key_lines["language"], f"'{lang}' is not a BCP 47 language tag (e.g. it, en, ru, pt-BR)")
         pub = values.get("published")
         if pub is not None and pub.datatype not in ("date", "dateTime"):
@@ -331,8 +350,27 @@ class _Reader:
                        reference=reference, facts=facts, lines={k: _line(v, m) for k, v in m.items()})
 
     def article_text(self, rel: str, line: int) -> str | None:
+        """The text beside the sheet. Only files in the sheet's own folder tree: a sheet from someone else
+        must not publish /etc/passwd or any file of the machine that loads it, nor read /dev/zero."""
+        if "\x00" in rel:
+            self.error(line, "`text`: the path holds a NUL character")
+            return None
         path = self.folder / rel
         try:
+            inside = not Path(rel).is_absolute() and path.resolve().is_relative_to(self.folder.resolve())
+        except (OSError, ValueError):
+            inside = False
+        if not inside:
+            self.error(line, f"`text`: '{rel}' is outside the sheet's folder (give a path relative to the sheet, "
+                             "in its folder or below)")
+            return None
+        try:
+            if path.exists() and not path.is_file():
+                self.error(line, f"`text`: '{rel}' is not a plain file")
+                return None
+            if path.exists() and path.stat().st_size > MAX_TEXT:
+                self.error(line, f"`text`: '{rel}' is larger than {MAX_TEXT // (1024 * 1024)} MiB")
+                return None
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             self.error(line, f"`text`: file '{rel}' not found (paths are relative to the sheet)")
@@ -340,8 +378,8 @@ class _Reader:
         except UnicodeDecodeError as e:
             self.error(line, f"`text`: '{rel}' is not UTF-8 ({e.reason} at byte {e.start})")
             return None
-        except OSError as e:
-            self.error(line, f"`text`: cannot read '{rel}': {e.strerror}")
+        except (OSError, ValueError) as e:  # ValueError: a NUL in the path
+            self.error(line, f"`text`: cannot read '{rel}': {getattr(e, 'strerror', None) or e}")
             return None
         if not text.strip():
             self.error(line, f"`text`: '{rel}' is empty")
@@ -447,5 +485,9 @@ def _line(v: Value | None, parent: Mapping) -> int:
 
 
 def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        ox.NamedNode(url)  # an IRI the store takes: no control characters, no broken %-escapes
+    except ValueError:
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s<>\"{}|\\^`]", url)

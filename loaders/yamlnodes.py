@@ -81,36 +81,52 @@ def read_yaml(path: Path, display: str) -> Value | None:
     return parse_yaml(text, display)
 
 
+MAX_DEPTH = 50  # levels of nesting; a sheet needs five
+
+
 def parse_yaml(text: str, display: str) -> Value | None:
+    # a mark at the end of the text stands on the line after the last one when there is no final newline
+    last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow; its mark has no line
+        line = text.encode("utf-8", "surrogatepass")[:e.position].count(b"\n") + 1  # libyaml: a byte offset
+        char = e.character if isinstance(e.character, str) else chr(e.character)
+        raise InputError([Problem(display, line, f"invalid YAML: the character {char!r} is not allowed "
+                                                  "(control characters other than tab and line breaks)")]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
-        raise InputError([Problem(display, line, f"invalid YAML: {e.problem or e}")]) from None
+        raise InputError([Problem(display, min(line, last), f"invalid YAML: {e.problem or e}")]) from None
     except yaml.YAMLError as e:
         raise InputError([Problem(display, 1, f"invalid YAML: {e}")]) from None
-    if node is None:
-        return None
+    except RecursionError:
+        raise InputError([Problem(display, 1, f"nested deeper than {MAX_DEPTH} levels")]) from None
+    if node is None or (isinstance(node, yaml.ScalarNode) and not node.style and not node.value):
+        return None  # nothing but directives, comments or a bare ---: an empty file
     problems: list[Problem] = []
-    value = _convert(node, {}, problems, display)
+    value = _convert(node, {}, problems, display, 0)
     if problems:
         raise InputError(problems)
     return value
 
 
-def _convert(node: yaml.Node, seen: dict[int, Value], problems: list[Problem], display: str) -> Value:
+def _convert(node: yaml.Node, seen: dict[int, Value], problems: list[Problem], display: str, depth: int) -> Value:
     key = id(node)
     if key in seen:
         return seen[key]
     line = node.start_mark.line + 1
+    if depth > MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+        if not any(p.message.startswith("nested deeper") for p in problems):
+            problems.append(Problem(display, line, f"nested deeper than {MAX_DEPTH} levels"))
+        return Scalar("", line, "null")
     if isinstance(node, yaml.ScalarNode):
-        plain_null = node.style is None and node.value in _NULLS and node.tag == _TAG + "str"
+        plain_null = not node.style and node.value in _NULLS and node.tag == _TAG + "str"
         out: Value = Scalar(node.value, line, "null" if plain_null else "str")
     elif isinstance(node, yaml.SequenceNode):
         seq = Sequence(line)
         seen[key] = seq
-        seq.extend(_convert(child, seen, problems, display) for child in node.value)
+        seq.extend(_convert(child, seen, problems, display, depth + 1) for child in node.value)
         out = seq
     else:
         mapping = Mapping(line)
@@ -127,7 +143,7 @@ def _convert(node: yaml.Node, seen: dict[int, Value], problems: list[Problem], d
                 )
                 continue
             mapping.key_lines[k] = knode.start_mark.line + 1
-            mapping[k] = _convert(vnode, seen, problems, display)
+            mapping[k] = _convert(vnode, seen, problems, display, depth + 1)
         out = mapping
     seen[key] = out
     return out
