@@ -6,7 +6,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench bench-load bench-endpoint fuzz browser virtuoso clean
+.PHONY: run test lint bench bench-load bench-endpoint soak fuzz browser virtuoso clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,9 +62,26 @@ bench-endpoint: $(VENV)/.installed-bench
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/endpoint.py --duration 10
 
-fuzz: $(VENV)/.installed-test
-	FUZZ_EXAMPLES=300 FUZZ_SEED=random $(BIN)/python -m pytest tests/test_openapi.py -k schemathesis -q
+# 32 clients for 60 s on a mixed workload, 100 slowloris connections and a load meanwhile; the figures go
+# to README.md (Reliability); fails on any error. SOAK_ARGS="--clients 64 --duration 600" for a longer one
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/soak.py --write $(SOAK_ARGS)
+
+$(VENV)/.installed-fuzz: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,fuzz]'
+	touch $@
+
+# the hostile-input suites with fresh seeds and many more examples, then atheris on the sheet reader;
+# FUZZ_EXAMPLES and FUZZ_SECONDS scale them (about 25 min as set here)
+FUZZ_EXAMPLES ?= 300
+FUZZ_SECONDS ?= 300
+fuzz: $(VENV)/.installed-fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(BIN)/python -m pytest tests/test_openapi.py -k schemathesis -q
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random $(BIN)/python -m pytest tests/test_hostile_http.py -q \
+		-k fuzzed_parameters
+	FUZZ_EXAMPLES=$$(( $(FUZZ_EXAMPLES) * 7 )) FUZZ_SEED=random $(BIN)/python -m pytest tests/test_fuzz_sheets.py -q
 	$(BIN)/python -m pytest tests/test_saved_hostile.py -q
+	$(BIN)/python fuzz/atheris_sheets.py -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/sheets
 
 clean:
 	rm -rf $(VENV) data build *.egg-info
