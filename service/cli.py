@@ -188,7 +188,7 @@ def export(ctx, fmt, store, base):
 @store_options
 @click.pass_context
 def serve(ctx, host, port, workers, store, base):
-    """Serve the HTTP interface with gunicorn."""
+    """Serve the HTTP interface: gunicorn's master process, waitress in each worker."""
     from .queryfiles import QueryFileError, load_queries
     from .server import run
 

@@ -203,7 +203,8 @@ def _sparql() -> dict:
 
 def _entity() -> dict:
     rdf = {m: {"schema": {"type": "string"}} for m in (
-        "text/html", "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")}
+        "text/html", "text/turtle", "application/n-triples", "application/rdf+xml")}
+    rdf["application/ld+json"] = {"schema": {"type": "object"}}  # a JSON-LD document, {"@graph": []} when unknown
     return {"get": {
         "operationId": "entity", "summary": "An entity: HTML for people, its description as RDF for code",
         "tags": ["linked data"],

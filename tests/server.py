@@ -27,6 +27,20 @@ def fetch(url: str, headers: dict[str, str] | None = None, data: bytes | None = 
         return e.code, e.headers, e.read()
 
 
+def process_stats() -> dict[int, list[str]]:
+    """Every process's /proc stat fields after its name (state, ppid, pgrp, session, …), by pid."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        out[int(entry)] = stat[stat.rfind(")") + 2:].split()
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

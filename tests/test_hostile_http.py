@@ -46,7 +46,7 @@ from conftest import SEEDS, Cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from server import Server
+from server import Server, process_stats
 
 QUERY_TIMEOUT = 3  # seconds: NEWSGRAPH_QUERY_TIMEOUT of the module's server
 MARGIN = 4  # seconds a refusal may take beyond the time limit (executor restart, a loaded 2-core machine)
@@ -1001,16 +1001,10 @@ def _kill_session(server) -> None:
     if server.process is None:
         return
     session = server.process.pid
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat[stat.rfind(")") + 2:].split()[3]) == session:
+    for pid, fields in process_stats().items():
+        if int(fields[3]) == session:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(entry), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
     server.process.wait(10)
 
 

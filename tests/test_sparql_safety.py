@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, Cli
-from server import Server
+from server import Server, process_stats
 
 TOKEN = "test-token-8b1f0c"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -432,19 +432,8 @@ def test_update_syntax_error_is_400_with_the_parsers_message(srv):
 def _cpu_by_pid(session: int) -> dict[int, float]:
     """CPU seconds used so far by every process in the server's session / process group."""
     ticks = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        pgrp, sid = int(fields[2]), int(fields[3])
-        if session in (pgrp, sid):
-            out[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
-    return out
+    return {pid: (int(fields[11]) + int(fields[12])) / ticks for pid, fields in process_stats().items()
+            if session in (int(fields[2]), int(fields[3]))}
 
 
 def _cpu_gained(session: int, seconds: float = 1.0) -> dict[int, float]:
