@@ -28,12 +28,16 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
+from .app import MAX_BODY, create_app
 from .config import Settings
 
 THREADS = 4  # per worker, as many as the worker's query executors
 CONNECTIONS = 1000  # open connections per worker; slow or idle ones cost a socket each
 IDLE_TIMEOUT = 30  # seconds a connection may sit idle between requests
 MAX_HEADERS = 64 * 1024  # bytes of request line and headers; more is 431
+# bodies up to 4× the app's limit are read whole, so that the app's 413 reaches a client still sending
+# (refused early, the connection closes under it: a broken pipe, no answer); beyond, waitress refuses at once
+MAX_READ_BODY = 4 * MAX_BODY
 
 
 class _ErrorTask(ErrorTask):
@@ -41,8 +45,6 @@ class _ErrorTask(ErrorTask):
     in the app's form: a short ``text/plain`` message, with CORS so a browser's script can read it."""
 
     def execute(self) -> None:
-        from .app import MAX_BODY
-
         e = self.request.error
         code = 400 if e.code == 501 else e.code  # a transfer coding we do not know is the client's mistake
         reason = "Bad Request" if e.code == 501 else e.reason
@@ -136,7 +138,7 @@ class BufferingWorker(Worker):
         _raise_open_files_limit(CONNECTIONS + 64)
         adj = Adjustments(threads=THREADS, connection_limit=CONNECTIONS, channel_timeout=IDLE_TIMEOUT,
                           cleanup_interval=1, max_request_header_size=MAX_HEADERS,
-                          max_request_body_size=_body_limit(), asyncore_use_poll=True, ident="newsgraph",
+                          max_request_body_size=MAX_READ_BODY, asyncore_use_poll=True, ident="newsgraph",
                           expose_tracebacks=False)
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
@@ -166,15 +168,6 @@ class BufferingWorker(Worker):
         wasyncore.close_all(channels)
 
 
-def _body_limit() -> int:
-    """Bodies up to 4× the app's limit are read whole, so that the app's 413 reaches a client still
-    sending (refused early, the connection closes under it: a broken pipe, no answer); beyond that,
-    waitress refuses it at once and closes."""
-    from .app import MAX_BODY
-
-    return 4 * MAX_BODY
-
-
 def _raise_open_files_limit(wanted: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < wanted:
@@ -193,8 +186,6 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from .app import create_app
-
         return create_app(self.settings)
 
 
