@@ -29,11 +29,11 @@ from click.testing import CliRunner  # noqa: E402
 from generate import generate  # noqa: E402
 from virtuoso import Virtuoso, available  # noqa: E402
 
-from service.cli import main as cli  # noqa: E402
-from service.describe import describe  # noqa: E402
-from service.params import EntityResolver, check  # noqa: E402
-from service.queryfiles import load_queries  # noqa: E402
-from service.store import open_store  # noqa: E402
+from newsgraph.service.cli import main as cli  # noqa: E402
+from newsgraph.service.sparql.params import EntityResolver, check  # noqa: E402
+from newsgraph.service.sparql.saved_queries import load_queries  # noqa: E402
+from newsgraph.service.store.embedded import open_store  # noqa: E402
+from newsgraph.service.web.describe import describe  # noqa: E402
 
 
 def load(store: str, corpus: Path, env: dict[str, str]) -> float:

@@ -58,7 +58,7 @@ def newsgraph_command() -> list[str]:
     found = shutil.which("newsgraph")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from service.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from newsgraph.service.cli import main; sys.exit(main())"]
 
 
 PROBLEM = re.compile(r"^(.+?):(\d+): (.+)$")
@@ -233,13 +233,13 @@ def profile_load(work: Path, env: dict[str, str], top: int = 25) -> dict:
     os.environ.clear()
     os.environ.update(env)
     try:
-        import loaders.plan
-        from service.cli import main
+        import newsgraph.loaders.plan
+        from newsgraph.service.cli import main
 
         # cProfile sees one process: when the loader plans in a pool of worker processes, make it use one
-        single = hasattr(loaders.plan, "PARALLEL_FROM")
+        single = hasattr(newsgraph.loaders.plan, "PARALLEL_FROM")
         if single:
-            loaders.plan.PARALLEL_FROM = 1 << 30
+            newsgraph.loaders.plan.PARALLEL_FROM = 1 << 30
         prof = cProfile.Profile()
         out, err = io.StringIO(), io.StringIO()
         started = time.perf_counter()

@@ -56,9 +56,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from generate import generate  # noqa: E402
 
-from service.params import check  # noqa: E402
-from service.queryfiles import load_queries  # noqa: E402
-from service.remote import _prologue  # noqa: E402
+from newsgraph.service.sparql.params import check  # noqa: E402
+from newsgraph.service.sparql.saved_queries import load_queries  # noqa: E402
+from newsgraph.service.store.remote import _prologue  # noqa: E402
 
 NF = "https://w3id.org/newsgraph/ns#"
 ACCEPT_ROWS = "application/sparql-results+json"
@@ -294,8 +294,8 @@ def saved_sparql(name: str, given: dict[str, list[str]], queries, resolver) -> s
 
 
 def targets(store: ox.Store) -> tuple[list[Target], dict]:
-    from service.params import EntityResolver
-    from service.store import open_store
+    from newsgraph.service.sparql.params import EntityResolver
+    from newsgraph.service.store.embedded import open_store
 
     rank = ranked(store)
     countries, orgs, persons = middle(rank["Country"]), middle(rank["Organization"]), middle(rank["Person"])

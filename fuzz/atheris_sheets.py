@@ -6,7 +6,7 @@
     .venv/bin/python fuzz/atheris_sheets.py fuzz/crashes/crash-…   # replay inputs (exit 1 if one fails)
 
 Each input is written as a fact sheet beside a copy of the seed article's text and validated by
-``loaders.plan.plan_load`` (what `newsgraph validate` runs: reading, entity references, quotes,
+``newsgraph.loaders.plan.plan_load`` (what `newsgraph validate` runs: reading, entity references, quotes,
 mapping, SHACL) against the seed registry, handed over as the store hands over its entities. The
 oracle is the one of tests/test_fuzz_sheets.py (:func:`check_bytes`): the documented error,
 InputError, is fine when every problem prints as one ``FILE:LINE: message`` line with LINE in the

@@ -3,4 +3,18 @@
 They are pure: they read files and the entities already known (handed to them) and return records,
 quads and problems. They never open the store and never import Flask, so they can be tested,
 benchmarked and reused on their own.
+
+This module is their public face: the service imports what it needs from here, from
+:mod:`~newsgraph.loaders.vocab` (namespaces and IRIs) and from :mod:`~newsgraph.loaders.ontology`
+(the ontology's files and tables), never from the other modules, so they can change freely.
 """
+
+from .entities import STORE, entities_from
+from .folding import fold
+from .plan import Plan, plan_load
+from .records import Entity, InputError, Problem
+from .units import Unit
+from .yamlnodes import Mapping, Scalar, Sequence, parse_yaml
+
+__all__ = ["STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Scalar", "Sequence", "Unit",
+           "entities_from", "fold", "parse_yaml", "plan_load"]

@@ -11,8 +11,10 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from .records import Entity, Problem
+from .vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES
 
 STORE = "(store)"
 
@@ -121,3 +123,34 @@ class Registry:
                     names.setdefault(normalise_name(n), set()).add(e.id)
             self._names = names
         return [self._by_id[i] for i in sorted(self._names.get(normalise_name(name), ()))]
+
+
+def entities_from(reader: Any) -> list[Entity]:
+    """Every entity a store (embedded or remote) holds, with labels, aliases, Wikidata id and role."""
+    classes = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
+    found: dict[str, Entity] = {}
+    rows = reader.query(f"""
+        SELECT ?cls ?id ?wd ?role WHERE {{
+          VALUES ?cls {{ {classes} }}
+          ?e a ?cls ; dcterms:identifier ?id .
+          OPTIONAL {{ ?e owl:sameAs ?wd FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q")) }}
+          OPTIONAL {{ ?e nf:role ?role }}
+        }}""")
+    for cls, eid, wd, role in rows:
+        e = found.setdefault(eid.value, Entity(eid.value, CLASS_ENTITY_TYPES[cls.value], file=STORE))
+        if wd is not None:
+            e.wikidata = wd.value.rsplit("/", 1)[1]
+        if role is not None:
+            e.role = role.value
+    for eid, label, alias in reader.query(f"""
+        SELECT ?id ?label ?alias WHERE {{
+          VALUES ?cls {{ {classes} }}
+          ?e a ?cls ; dcterms:identifier ?id .
+          {{ ?e rdfs:label ?label }} UNION {{ ?e skos:altLabel ?alias }}
+        }}"""):
+        e = found[eid.value]
+        if label is not None and label.language and label.language not in e.labels:
+            e.labels[label.language] = label.value
+        elif alias is not None and alias.value not in e.aliases:
+            e.aliases.append(alias.value)
+    return list(found.values())

@@ -16,42 +16,9 @@ import pyoxigraph as ox
 
 from .entities import Registry
 from .folding import fold
+from .ontology import DATE_PROPERTIES, FACT_CLASSES, LITERAL_PROPERTIES, ROLE_PROPERTIES
 from .records import Article, DateValue, Entity, Fact
 from .vocab import DCTERMS, ENTITY_CLASSES, NF, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA, XSD, Iris
-
-FACT_CLASSES: dict[str, tuple[ox.NamedNode, ...]] = {
-    "membership": (NF.Membership, ORG.Membership),
-    "arms-transfer": (NF.ArmsTransfer,),
-    "meeting": (NF.Meeting,),
-    "agreement": (NF.Agreement,),
-    "statement": (NF.Statement,),
-    "deployment": (NF.Deployment,),
-    "military-action": (NF.MilitaryAction,),
-}
-CLASS_FACT_KINDS = {classes[0].value: kind for kind, classes in FACT_CLASSES.items()}
-
-#: sheet field -> property linking a fact to an entity
-ROLE_PROPERTIES: dict[str, ox.NamedNode] = {
-    "member": ORG.member, "organization": ORG.organization,
-    "supplier": NF.supplier, "recipient": NF.recipient, "item": NF.item,
-    "participants": NF.participant, "location": NF.location, "host": NF.host, "of": NF.bodyOf,
-    "absent": NF.absent, "parties": NF.party, "speaker": NF.speaker, "about": NF.about,
-    "audience": NF.audience, "actor": NF.actor, "target": NF.target,
-}
-#: sheet field -> property with a plain literal value
-LITERAL_PROPERTIES: dict[str, ox.NamedNode] = {
-    "status": NF.status, "unit": NF.unit, "components": NF.component, "topic": NF.topic,
-    "subject": NF.subject, "kind": NF.kind, "outcome": NF.outcome,
-}
-DATE_PROPERTIES: dict[str, ox.NamedNode] = {
-    "date": NF.date, "start": NF.start, "end": NF.end, "as_of": NF.asOf,
-    "date_before": NF.notAfter, "date_after": NF.notBefore,
-}
-#: every property a sheet field maps to, for pointing SHACL results back at a line
-FIELD_OF_PROPERTY: dict[str, str] = {
-    p.value: f for table in (ROLE_PROPERTIES, LITERAL_PROPERTIES, DATE_PROPERTIES) for f, p in table.items()
-} | {NF.quantity.value: "quantity", NF.text.value: "text", NF.quote.value: "quote",
-     NF.confidence.value: "confidence", SKOS.note.value: "note"}
 
 SELECTOR_CONTEXT = 32
 

@@ -27,37 +27,12 @@ from .entities import Registry
 from .mapping import Mapped, entity_quads, map_article, referenced_type_quads
 from .records import Entity, Problem
 from .sheets import SheetFile, check_references, read_yaml_file, referenced_ids
+from .units import Unit
 from .vocab import NF, Iris
 
 YAML_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIXES = (".csv",)
 LOADABLE = (*YAML_SUFFIXES, *TABLE_SUFFIXES, *rdf.FORMATS)
-
-
-@dataclass
-class Unit:
-    """One file's effect on the store: drop the ``replace`` graphs, then insert ``data``.
-
-    The quads travel as N-Quads bytes: serialising and parsing them is done by pyoxigraph in Rust,
-    some 25 times faster than pickling quad objects between processes.
-    """
-
-    file: str
-    kind: str  # article | registry | rdf | ontology
-    replace: list[ox.NamedNode]
-    data: bytes
-    count: int
-    #: for articles: the content digest; the writer skips the unit when the store holds the same
-    digest: str | None = None
-    articles: int = 0
-    facts: int = 0
-
-    @classmethod
-    def of(cls, file: str, kind: str, replace: list[ox.NamedNode], quads: list[ox.Quad], **kw) -> Unit:
-        return cls(file, kind, replace, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads), **kw)
-
-    def quads(self) -> list[ox.Quad]:
-        return list(ox.parse(self.data, format=ox.RdfFormat.N_QUADS))
 
 
 @dataclass

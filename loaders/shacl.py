@@ -3,7 +3,7 @@
 The data graph is the article's quads plus the rdf:type of each entity it references, so shapes
 can check that a supplier is a country or an organisation without loading the whole registry.
 Two engines give the same results (the tests hold them to it): the compiled SHACL Core validator
-of :mod:`loaders.shaclcore`, used by default because it is some 200 times faster, and pyshacl,
+of :mod:`newsgraph.loaders.shaclcore`, used by default because it is some 200 times faster, and pyshacl,
 selected with ``NEWSGRAPH_SHACL=pyshacl``.
 """
 
@@ -13,13 +13,10 @@ import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pyoxigraph as ox
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
-SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
-ONTOLOGY_FILE = ONTOLOGY_DIR / "newsgraph.ttl"
+from .ontology import SHAPES_FILE
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from loaders.plan import Plan, plan_load
-from loaders.vocab import Iris
-
-from .config import Settings
-from .output import FORMATS, FormatError, write_results
-from .store import Store, StoreError, open_store
+from newsgraph.loaders import Plan, plan_load
+from newsgraph.loaders.vocab import Iris
+from newsgraph.service.config import Settings
+from newsgraph.service.sparql.results import FORMATS, FormatError, write_results
+from newsgraph.service.store.embedded import Store, StoreError, open_store
 
 
 def store_options(f):
@@ -189,8 +188,8 @@ def export(ctx, fmt, store, base):
 @click.pass_context
 def serve(ctx, host, port, workers, store, base):
     """Serve the HTTP interface: gunicorn's master process, waitress in each worker."""
-    from .queryfiles import QueryFileError, load_queries
-    from .server import run
+    from newsgraph.service.sparql.saved_queries import QueryFileError, load_queries
+    from newsgraph.service.web.server import run
 
     s = settings(ctx, store, base)
     try:  # refuse to start on a broken saved query, naming it, rather than fail in every worker

@@ -51,7 +51,10 @@ class Server:
     """``with Server(store, token=..., timeout=...) as srv:`` → ``srv.url`` is the base URL."""
 
     def __init__(self, store: Path | str, *, token: str | None = None, timeout: float | None = None,
-                 allow: str | None = None, workers: int = 1, env: dict[str, str] | None = None):
+                 allow: str | None = None, workers: int = 1, env: dict[str, str] | None = None,
+                 command: Path = NEWSGRAPH, cwd: Path | None = None):
+        self.command = command
+        self.cwd = cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.endpoint = f"{self.url}/sparql"
@@ -73,9 +76,9 @@ class Server:
         # the log goes to a file: a pipe nobody reads fills up and blocks the server after a few hundred requests
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [str(NEWSGRAPH), "serve", "--store", self.store, "--host", "127.0.0.1", "--port", str(self.port),
+            [str(self.command), "serve", "--store", self.store, "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
-            env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.cwd)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -24,8 +24,8 @@ from rdflib.compare import isomorphic
 from server import Server, fetch
 from virtuoso import Virtuoso, available
 
-from service.cli import main
-from service.queryfiles import load_queries
+from newsgraph.service.cli import main
+from newsgraph.service.sparql.saved_queries import load_queries
 
 TOKEN = "backends-token"
 BACKENDS = ("embedded", "virtuoso")
@@ -270,7 +270,7 @@ def test_export_alike(setups):
 
 
 def _virtuoso_update(v: Virtuoso, text: str) -> int:
-    from service.remote import RemoteStore
+    from newsgraph.service.store.remote import RemoteStore
 
     store = RemoteStore(v.endpoint, v.update_url, "dba", "dba")
     try:
@@ -282,7 +282,7 @@ def _virtuoso_update(v: Virtuoso, text: str) -> int:
 
 def test_virtuoso_put_is_all_or_nothing_and_multi_operation_updates_are_not(virtuoso):
     """Why a load replaces an article with the Graph Store Protocol's PUT and not with `DROP; INSERT`."""
-    from service.remote import RemoteError, RemoteStore
+    from newsgraph.service.store.remote import RemoteError, RemoteStore
 
     store = RemoteStore(virtuoso.endpoint, virtuoso.update_url, "dba", "dba")
     g = ox.NamedNode("http://example.org/atomic")

@@ -31,7 +31,7 @@ import pytest
 from conftest import ROOT, SEEDS, Cli
 from server import NEWSGRAPH, Server
 
-from service.store import KEEP_VERSIONS, current_version, open_store, versions_dir
+from newsgraph.service.store.embedded import KEEP_VERSIONS, current_version, open_store, versions_dir
 
 pytestmark = pytest.mark.slow
 
@@ -611,7 +611,7 @@ def test_server_killed_and_restarted_under_load_never_gives_a_wrong_answer(seeds
 
 # ---- 4. an executor killed mid-query ----------------------------------------------------------------------
 
-POOL = 4  # executors per web worker (service.app.create_app's default)
+POOL = 4  # executors per web worker (newsgraph.service.web.app.create_app's default)
 
 
 @pytest.fixture(scope="module")

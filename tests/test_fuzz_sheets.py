@@ -1,9 +1,9 @@
 """Hostile fact sheets (issue 9, hardening): the reader refuses them with `FILE:LINE: message`, never a traceback.
 
 The entry point under test is the one `newsgraph validate` and `newsgraph load` use:
-:func:`loaders.plan.plan_load` over the registry and the sheet, with its units consumed (that runs the
-per-file checks, the mapping and SHACL). Its documented error is :class:`loaders.records.InputError`
-with the :class:`~loaders.records.Problem` list (:func:`validate_sheet` raises it the way the command
+:func:`newsgraph.loaders.plan.plan_load` over the registry and the sheet, with its units consumed (that runs the
+per-file checks, the mapping and SHACL). Its documented error is :class:`newsgraph.loaders.records.InputError`
+with the :class:`~newsgraph.loaders.records.Problem` list (:func:`validate_sheet` raises it the way the command
 prints it). For every input, whatever it is, the oracle (:func:`check_bytes`) requires:
 
 * it validates, or InputError is raised, and nothing else (no ValueError, RecursionError, …);
@@ -50,12 +50,12 @@ import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from loaders.entities import STORE
-from loaders.plan import plan_load
-from loaders.records import Entity, InputError, Problem
-from loaders.sheets import MAX_EXPONENT, MAX_TEXT, read_yaml_file
-from loaders.vocab import Iris
-from loaders.yamlnodes import MAX_DEPTH
+from newsgraph.loaders.entities import STORE
+from newsgraph.loaders.plan import plan_load
+from newsgraph.loaders.records import Entity, InputError, Problem
+from newsgraph.loaders.sheets import MAX_EXPONENT, MAX_TEXT, read_yaml_file
+from newsgraph.loaders.vocab import Iris
+from newsgraph.loaders.yamlnodes import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

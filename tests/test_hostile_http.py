@@ -761,7 +761,7 @@ def fuzz_headers(draw) -> list[tuple[str, str]]:
     headers = []
     if draw(st.booleans()):
         headers.append(("Accept", draw(st.one_of(st.sampled_from(ACCEPTS), st.sampled_from(
-            [f.media_type for f in __import__("service.negotiate", fromlist=["FORMATS"]).FORMATS])))))
+            [f.media_type for f in __import__("newsgraph.service.web.negotiate", fromlist=["FORMATS"]).FORMATS])))))
     headers += draw(st.lists(st.sampled_from(ODD_HEADERS), max_size=3, unique=True))
     if draw(st.integers(0, 4)) == 0:
         value = draw(st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=50))

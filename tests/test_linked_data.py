@@ -19,7 +19,7 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from server import Server, fetch
 
-from service.describe import LINKS_PER_PROPERTY, OWN_VALUES_PER_PROPERTY, PAGE_SIZE
+from newsgraph.service.web.describe import LINKS_PER_PROPERTY, OWN_VALUES_PER_PROPERTY, PAGE_SIZE
 
 NF = Namespace("https://w3id.org/newsgraph/ns#")
 OA = Namespace("http://www.w3.org/ns/oa#")

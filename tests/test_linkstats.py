@@ -10,9 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from service import linkstats
-from service.describe import describe
-from service.store import open_store, versions_dir
+from newsgraph.service.store import linkstats
+from newsgraph.service.store.embedded import open_store, versions_dir
+from newsgraph.service.web.describe import describe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from generate import generate

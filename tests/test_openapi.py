@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from service.queryfiles import load_queries
+from newsgraph.service.sparql.saved_queries import load_queries
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 

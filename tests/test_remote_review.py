@@ -13,10 +13,10 @@ import pytest
 from server import free_port
 from virtuoso import Virtuoso, available
 
-from service.app import create_app
-from service.config import Settings
-from service.remote import RemoteStore
-from service.store import StoreError
+from newsgraph.service.config import Settings
+from newsgraph.service.store.embedded import StoreError
+from newsgraph.service.store.remote import RemoteStore
+from newsgraph.service.web.app import create_app
 
 EX = "http://example.org/"
 

@@ -21,12 +21,12 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
 
-from loaders.vocab import NF, PREFIXES, RDFS, SCHEMA
-from service import linkstats
-from service.describe import describe
-from service.queryfiles import load_queries, read_query
-from service.sparqltext import bind_each, bind_values, binds_surely, union_branches, where_brace
-from service.store import Store, open_store
+from newsgraph.loaders.vocab import NF, PREFIXES, RDFS, SCHEMA
+from newsgraph.service.store import linkstats
+from newsgraph.service.sparql.saved_queries import load_queries, read_query
+from newsgraph.service.sparql.text import bind_each, bind_values, binds_surely, union_branches, where_brace
+from newsgraph.service.store.embedded import Store, open_store
+from newsgraph.service.web.describe import describe
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate
@@ -180,8 +180,8 @@ def test_union_branch_copies_leave_the_meaning_of_an_optional_unchanged(tmp_path
 
 
 def test_entity_page_shows_the_label_in_the_readers_language_with_a_dozen_languages(cli, tmp_path):
-    from service.app import create_app
-    from service.config import Settings
+    from newsgraph.service.config import Settings
+    from newsgraph.service.web.app import create_app
 
     langs = ["en", "it", "ru", "fr", "de", "es", "pt", "zh", "ar", "ja", "pl", "uk"]
     reg = tmp_path / "polyglot.yaml"
@@ -230,7 +230,7 @@ def test_rewritten_queries_give_the_rows_of_their_previous_versions(corpus_store
     """conflicts, corroborated and search, old text with the old binding (outer VALUES only) against the new
     text with the new binding: the same rows, with and without the optional entity, and for multi-valued
     and duplicated `type` values. (Rows tied on every ORDER BY key may come in another order.)"""
-    from service.params import EntityResolver, check
+    from newsgraph.service.sparql.params import EntityResolver, check
 
     store = open_store(str(corpus_store))
     old, new = _old_queries(tmp_path), load_queries()
@@ -413,7 +413,7 @@ class _Engine(http.server.BaseHTTPRequestHandler):
 def test_descriptions_on_a_remote_store_match_the_embedded_ones(seeded):
     """RemoteStore has no counts file: it counts live, binds terms with bind_values at one offset, and looks
     dates and types up through `about` — the same description as the embedded store, order included."""
-    from service.remote import RemoteStore
+    from newsgraph.service.store.remote import RemoteStore
 
     embedded = live(seeded.store)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Engine)

@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT, SEEDS, Cli
 from server import Server
 
-from loaders.folding import fold
-from service.queryfiles import load_queries
+from newsgraph.loaders.folding import fold
+from newsgraph.service.sparql.saved_queries import load_queries
 
 FIXTURES = ROOT / "tests" / "fixture_queries"
 HOSTILE = [

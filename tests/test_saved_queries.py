@@ -22,7 +22,7 @@ import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
 from server import NEWSGRAPH, Server, fetch
 
-from service.queryfiles import QueryFileError, load_queries, read_query
+from newsgraph.service.sparql.saved_queries import QueryFileError, load_queries, read_query
 
 ARTICLE = f"{BASE}id/article/askanews-2023-11-22-csto"
 RECORD = f"{BASE}id/article/csto-treaty-record"
@@ -413,7 +413,7 @@ def test_serve_refuses_to_start_on_a_broken_query_file(tmp_path):
 
 def test_the_readme_of_queries_documents_every_header_field():
     readme = (ROOT / "queries" / "README.md").read_text()
-    from service.queryfiles import HEADER_FIELDS, PARAM_FIELDS, TYPES
+    from newsgraph.service.sparql.saved_queries import HEADER_FIELDS, PARAM_FIELDS, TYPES
 
     for word in (*HEADER_FIELDS, *PARAM_FIELDS, *TYPES):
         assert f"`{word}`" in readme, word

@@ -20,7 +20,7 @@ import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
 from server import Server, fetch
 
-from service.queryfiles import QueryFileError, read_query
+from newsgraph.service.sparql.saved_queries import QueryFileError, read_query
 
 FIXTURES = ROOT / "tests" / "fixture_review"
 E = f"{BASE}id/"

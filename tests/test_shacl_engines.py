@@ -12,11 +12,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from loaders.entities import Registry
-from loaders.mapping import map_article, referenced_type_quads
-from loaders.shacl import validate
-from loaders.sheets import read_yaml_file
-from loaders.vocab import NF, RDF, XSD, Iris
+from newsgraph.loaders.entities import Registry
+from newsgraph.loaders.mapping import map_article, referenced_type_quads
+from newsgraph.loaders.shacl import validate
+from newsgraph.loaders.sheets import read_yaml_file
+from newsgraph.loaders.vocab import NF, RDF, XSD, Iris
 
 ROOT = Path(__file__).resolve().parent.parent
 IRIS = Iris("http://localhost:5000/")

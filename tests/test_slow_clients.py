@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
+from newsgraph.service.cli import main
 from tests.server import Server, fetch
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

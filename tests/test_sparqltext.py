@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.sparqltext import DatasetConflict, remote_targets, with_using
+from newsgraph.service.sparql.text import DatasetConflict, remote_targets, with_using
 
 EVIL = "http://127.0.0.1:9/"
 
@@ -45,7 +45,7 @@ def test_parameters_are_bound_in_each_top_level_union_branch_that_binds_them_sur
     a sub-SELECT — and the answers are those of the outer block alone."""
     import pyoxigraph as ox
 
-    from service.sparqltext import bind_each, binds_surely, union_branches, where_brace
+    from newsgraph.service.sparql.text import bind_each, binds_surely, union_branches, where_brace
 
     text = """SELECT ?s ?o WHERE {
       { ?s <http://ex/p> ?e } UNION { GRAPH ?g { ?s <http://ex/q> $e } }

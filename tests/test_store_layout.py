@@ -82,7 +82,7 @@ def test_a_plain_pyoxigraph_folder_is_readable_but_not_loaded_into(cli, tmp_path
     del store
     from click.testing import CliRunner
 
-    from service.cli import main
+    from newsgraph.service.cli import main
 
     runner = CliRunner()
     exported = runner.invoke(main, ["export", "--store", str(plain)])
@@ -96,7 +96,7 @@ def test_a_plain_pyoxigraph_folder_is_readable_but_not_loaded_into(cli, tmp_path
 def test_a_load_that_read_an_older_version_does_not_overwrite_a_newer_one(cli, tmp_path):
     import pytest
 
-    from service.store import StoreError, open_store
+    from newsgraph.service.store.embedded import StoreError, open_store
 
     assert cli("load", str(SEEDS / "entities.yaml")).exit_code == 0
     stale = open_store(str(cli.store))  # what a long load opened before it started checking

@@ -7,8 +7,8 @@ import urllib.parse
 
 import pytest
 
-from service.app import create_app
-from service.config import Settings
+from newsgraph.service.config import Settings
+from newsgraph.service.web.app import create_app
 
 EVIL = "</script><img src=x onerror=alert(1)>"
 

@@ -1,6 +1,6 @@
 """Saved queries over HTTP: ``/queries`` (the list) and ``/queries/{name}`` (one query's rows).
 
-A request's parameters are checked (:mod:`service.params`) and bound as terms; the query runs in an
+A request's parameters are checked (:mod:`newsgraph.service.sparql.params`) and bound as terms; the query runs in an
 executor under the time limit, which answers just the page of rows asked for (``limit`` /
 ``offset``, one row more to know whether there is a next page). The rows are then written as plain
 JSON (the default), CSV, TSV, SPARQL JSON or an HTML table.
@@ -17,14 +17,13 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from loaders.vocab import XSD
-
-from . import views
-from .conditional import respond
-from .execute import Busy, Request, StreamAborted, Timeout, term_json
-from .negotiate import SAVED_FORMATS, Format, NotAcceptable, choose
-from .params import Checked, EntityResolver, check
-from .queryfiles import SavedQuery
+from newsgraph.loaders.vocab import XSD
+from newsgraph.service.sparql.params import Checked, EntityResolver, check
+from newsgraph.service.sparql.saved_queries import SavedQuery
+from newsgraph.service.store.execute import Busy, Request, StreamAborted, Timeout, term_json
+from newsgraph.service.web import display
+from newsgraph.service.web.conditional import respond
+from newsgraph.service.web.negotiate import SAVED_FORMATS, Format, NotAcceptable, choose
 
 bp = Blueprint("saved", __name__)
 
@@ -252,7 +251,7 @@ def _page(q: SavedQuery, problems: list[dict], columns, rows, limit: int, offset
         cells = []
         for v in row:
             text = "" if v is None else lexical(v)
-            cells.append((text, views.href(v, base) if isinstance(v, ox.NamedNode) else None))
+            cells.append((text, display.href(v, base) if isinstance(v, ox.NamedNode) else None))
         table.append(cells)
     return render_template(
         "saved_query.html", title=q.name, q=q, given=given, columns=columns, rows=table, problems=problems,
@@ -264,7 +263,7 @@ def _page(q: SavedQuery, problems: list[dict], columns, rows, limit: int, offset
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    from .openapi import document
+    from newsgraph.service.web.openapi import document
 
     body = json.dumps(document(queries(), request.url_root), ensure_ascii=False, indent=2).encode()
     return respond(body, "application/json; charset=utf-8", {}, cache_control="public, max-age=300")
@@ -273,7 +272,7 @@ def openapi() -> Response:
 @bp.get("/api")
 def api_page() -> Response:
     """The API documentation, rendered here from the OpenAPI document (no script, no CDN)."""
-    from .openapi import document
+    from newsgraph.service.web.openapi import document
 
     doc = document(queries(), request.url_root)
     operations = []

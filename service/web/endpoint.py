@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Protocol endpoint: ``/sparql`` for queries and token-guarded updates.
 
 Requests are checked here — method, media type, charset, parameters, the dataset, the update token,
-SERVICE/LOAD targets — and executed by :mod:`service.execute` under the time limit. Every error is a
+SERVICE/LOAD targets — and executed by :mod:`newsgraph.service.store.execute` under the time limit. Every error is a
 short plain-text message with the right status, never a traceback.
 """
 
@@ -12,9 +12,9 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from .execute import Busy, Request, Timeout
-from .negotiate import FORMATS, GRAPH, NotAcceptable, choose
-from .sparqltext import MAX_NESTING, DatasetConflict, nesting_depth, remote_targets, with_using
+from newsgraph.service.sparql.text import MAX_NESTING, DatasetConflict, nesting_depth, remote_targets, with_using
+from newsgraph.service.store.execute import Busy, Request, Timeout
+from newsgraph.service.web.negotiate import FORMATS, GRAPH, NotAcceptable, choose
 
 bp = Blueprint("sparql", __name__)
 
@@ -160,7 +160,7 @@ def _html_results(req: Request | None) -> Response:
     """A SELECT's first rows as a table on the editor's page: what a browser without script gets."""
     import pyoxigraph as ox
 
-    from . import views
+    from newsgraph.service.web import display
 
     columns, rows, more, error, status = None, [], False, None, 200
     base = current_app.config["NEWSGRAPH"].base
@@ -182,7 +182,7 @@ def _html_results(req: Request | None) -> Response:
                 for c in columns:
                     v = solution[c]
                     text = "" if v is None else v.value
-                    cells.append((text, views.href(v, base) if isinstance(v, ox.NamedNode) else None))
+                    cells.append((text, display.href(v, base) if isinstance(v, ox.NamedNode) else None))
                 rows.append(cells)
             more = len(rows) > HTML_ROWS
             rows = rows[:HTML_ROWS]
@@ -191,7 +191,7 @@ def _html_results(req: Request | None) -> Response:
 
 def editor_page(text: str = "", columns=None, rows=(), more: bool = False, error: str | None = None,
                 status: int = 200) -> Response:
-    from .ui import START_QUERY, examples, prologue
+    from newsgraph.service.web.ui import START_QUERY, examples, prologue
 
     store = current_app.extensions["newsgraph.store"].get()
     body = render_template("sparql.html", title="SPARQL", html_lang="en", text=text or START_QUERY,

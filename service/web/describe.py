@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from loaders.mapping import ROLE_PROPERTIES
-from loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
-
-from .store import Store
+from newsgraph.loaders.ontology import ROLE_PROPERTIES
+from newsgraph.loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
+from newsgraph.service.store.embedded import Store
 
 #: incoming links of one property in a resource's description; the rest is paged
 LINKS_PER_PROPERTY = 10

@@ -1,4 +1,4 @@
-"""The store interface and the embedded pyoxigraph store, kept as versioned snapshots.
+"""The embedded pyoxigraph store, kept as versioned snapshots.
 
 Reading: everything goes through :class:`Store`, so the HTTP interface and the command line see the
 same dataset view — the default graph is the union of all graphs.
@@ -25,7 +25,6 @@ On disk, for ``--store data/store``::
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -33,49 +32,16 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from loaders.entities import STORE
-from loaders.plan import Unit
-from loaders.records import Entity
-from loaders.shacl import ONTOLOGY_FILE
-from loaders.vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES, NF, PREFIXES, Iris
-
-from . import linkstats
-from .linkstats import Links, LinkTable
+from newsgraph.loaders import Unit
+from newsgraph.loaders.ontology import ontology_unit
+from newsgraph.loaders.vocab import NF, PREFIXES, Iris
+from newsgraph.service.store import linkstats
+from newsgraph.service.store.interface import SparqlReads, StoreError
+from newsgraph.service.store.linkstats import Links, LinkTable
+from newsgraph.service.store.remote import RemoteStore
 
 KEEP_VERSIONS = 2
 BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
-
-
-class StoreError(Exception):
-    """A store that cannot be opened or written, with a message for the person at the terminal."""
-
-
-class SparqlReads:
-    """What a store answers through SPARQL alone, the same on the embedded store and a remote engine."""
-
-    def stats(self) -> dict[str, int]:
-        articles = next(iter(self.query(linkstats.ARTICLES)))[0]
-        return {"triples": len(self), "articles": int(articles.value)}
-
-    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
-        """How many distinct resources each class has, most populous first."""
-        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
-                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
-        return [(row["c"], int(row["n"].value)) for row in rows]
-
-    def known_entities(self) -> list[Entity]:
-        """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
-        return entities_from(self)
-
-    def links(self, iri: ox.NamedNode) -> Links | None:
-        """The entity's link counts as its version's load counted them (see :mod:`service.linkstats`), or
-        None: then whoever needs them counts them live."""
-        return None
-
-    def fact_count(self, iri: ox.NamedNode) -> int:
-        """How many facts name the resource in one of their roles (the rule of :data:`linkstats.FACTS`)."""
-        rows = self.query(linkstats.FACTS_OF, substitutions={ox.Variable("r"): iri})
-        return int(next(iter(rows))["n"].value)
 
 
 class Store(SparqlReads):
@@ -167,6 +133,10 @@ class Store(SparqlReads):
         """True when a load has made another version current since this view was opened."""
         return self.version is not None and (current_version(Path(self.location)) or "") != self.version
 
+    def backup(self, folder: Path) -> None:
+        """A checkpoint of this version in ``folder`` (hard links where it can): what a load writes into."""
+        self._store.backup(str(folder))
+
     def close(self) -> None:
         """Release the store now rather than whenever it is collected."""
         self.__dict__.pop("_store", None)
@@ -219,7 +189,7 @@ class Writer:
         self._dir = versions / f"{max(numbers, default=0) + 1:06d}"
         try:
             if self.reader.version is not None and not self.reader.is_empty():
-                self.reader._store.backup(str(self._dir))
+                self.reader.backup(self._dir)
             self._store = ox.Store(str(self._dir))
         except OSError as e:
             self._abort()
@@ -335,47 +305,6 @@ class Writer:
             self._lock = None
 
 
-def ontology_unit(iris: Iris) -> Unit:
-    """The ontology as a unit of its own graph, with its digest: loaded once, replaced when it changes."""
-    data = ONTOLOGY_FILE.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    graph = iris.ontology_graph
-    quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)]
-    quads.append(ox.Quad(graph, NF.contentDigest, ox.Literal(digest), graph))
-    return Unit.of(str(ONTOLOGY_FILE), "ontology", [graph], quads, digest=digest)
-
-
-def entities_from(reader) -> list[Entity]:
-    """Every entity a store (embedded or remote) holds, with labels, aliases, Wikidata id and role."""
-    classes = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
-    found: dict[str, Entity] = {}
-    rows = reader.query(f"""
-        SELECT ?cls ?id ?wd ?role WHERE {{
-          VALUES ?cls {{ {classes} }}
-          ?e a ?cls ; dcterms:identifier ?id .
-          OPTIONAL {{ ?e owl:sameAs ?wd FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q")) }}
-          OPTIONAL {{ ?e nf:role ?role }}
-        }}""")
-    for cls, eid, wd, role in rows:
-        e = found.setdefault(eid.value, Entity(eid.value, CLASS_ENTITY_TYPES[cls.value], file=STORE))
-        if wd is not None:
-            e.wikidata = wd.value.rsplit("/", 1)[1]
-        if role is not None:
-            e.role = role.value
-    for eid, label, alias in reader.query(f"""
-        SELECT ?id ?label ?alias WHERE {{
-          VALUES ?cls {{ {classes} }}
-          ?e a ?cls ; dcterms:identifier ?id .
-          {{ ?e rdfs:label ?label }} UNION {{ ?e skos:altLabel ?alias }}
-        }}"""):
-        e = found[eid.value]
-        if label is not None and label.language and label.language not in e.labels:
-            e.labels[label.language] = label.value
-        elif alias is not None and alias.value not in e.aliases:
-            e.aliases.append(alias.value)
-    return list(found.values())
-
-
 def versions_dir(location: Path) -> Path:
     return location.parent / f".{location.name}-versions"
 
@@ -420,7 +349,6 @@ def _fsync_dir(folder: Path) -> None:
 def open_store(location: str) -> Store:
     """A read view of the store a location names: a folder (its current version), or ``memory:``."""
     if location.startswith(("http://", "https://")):
-        from .remote import RemoteStore
 
         return RemoteStore.from_env(location)  # type: ignore[return-value]
     if location == "memory:":

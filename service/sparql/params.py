@@ -16,10 +16,9 @@ from typing import ClassVar
 
 import pyoxigraph as ox
 
-from loaders.folding import fold
-from loaders.vocab import CLASS_ENTITY_TYPES, DCTERMS, NF, OWL, RDF, WIKIDATA, XSD
-
-from .queryfiles import Param, SavedQuery
+from newsgraph.loaders import fold
+from newsgraph.loaders.vocab import CLASS_ENTITY_TYPES, DCTERMS, NF, OWL, RDF, WIKIDATA, XSD
+from newsgraph.service.sparql.saved_queries import Param, SavedQuery
 
 INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
 DECIMAL = re.compile(r"^[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})$")

@@ -1,6 +1,6 @@
 """What the HTML pages show, worked out from a description's triples.
 
-The pages and the RDF answers come from the same :class:`~service.describe.Description`, so a page
+The pages and the RDF answers come from the same :class:`~newsgraph.service.web.describe.Description`, so a page
 never says more or less than the data. This module turns its triples into plain structures the
 templates lay out: labels in the reader's language, facts grouped by kind with their roles,
 counterparts and sources, an article's text cut into marked passages.
@@ -13,10 +13,22 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from loaders.mapping import CLASS_FACT_KINDS, DATE_PROPERTIES, ROLE_PROPERTIES
-from loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, OA, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
-
-from .describe import Index
+from newsgraph.loaders.ontology import CLASS_FACT_KINDS, DATE_PROPERTIES, ROLE_PROPERTIES
+from newsgraph.loaders.vocab import (
+    DCTERMS,
+    ENTITY_CLASSES,
+    NF,
+    NF_ONTOLOGY,
+    OA,
+    OWL,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+)
+from newsgraph.service.web.describe import Index
 
 ROLE_OF_PROPERTY = {p: name for name, p in ROLE_PROPERTIES.items()}
 ROLE_NAMES = {"participants": "participant", "parties": "party", "of": "body of"}

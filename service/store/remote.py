@@ -1,4 +1,4 @@
-"""The remote store: the same interface as :class:`service.store.Store`, over a SPARQL 1.1 engine.
+"""The remote store: the same interface as :class:`newsgraph.service.store.embedded.Store`, over a SPARQL 1.1 engine.
 
 Reads are SPARQL queries sent with the protocol; their answers are normalised (Virtuoso's JSON
 ``typed-literal``, its ``nodeID://`` blank nodes) and parsed by pyoxigraph, so the rest of the service
@@ -29,11 +29,11 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from loaders.plan import Unit
-from loaders.vocab import PREFIXES, Iris
-
-from .sparqltext import bind_values, tokens, where_brace
-from .store import SparqlReads, StoreError
+from newsgraph.loaders import Unit
+from newsgraph.loaders.ontology import ontology_unit
+from newsgraph.loaders.vocab import PREFIXES, Iris
+from newsgraph.service.sparql.text import bind_values, tokens, where_brace
+from newsgraph.service.store.interface import SparqlReads, StoreError
 
 RESULTS_JSON = "application/sparql-results+json"
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -423,7 +423,6 @@ class RemoteWriter:
         self.changed = True
 
     def ensure_ontology(self, iris: Iris) -> None:
-        from .store import ontology_unit
 
         self.write(ontology_unit(iris))
 

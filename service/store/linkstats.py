@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders.mapping import ROLE_PROPERTIES
-from loaders.vocab import ENTITY_CLASSES, PREFIXES
+from newsgraph.loaders.ontology import ROLE_PROPERTIES
+from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES
 
 #: entities with fewer links in both directions together are counted live: that takes about a millisecond
 MIN_LINKS = 200

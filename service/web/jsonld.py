@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from loaders.vocab import PREFIXES, RDF, XSD
+from newsgraph.loaders.vocab import PREFIXES, RDF, XSD
 
 #: the published context: the prefixes the data uses
 CONTEXT: dict = {"@context": dict(sorted(PREFIXES.items()))}

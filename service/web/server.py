@@ -9,7 +9,7 @@ socket, never a thread: with gunicorn's threaded workers eight such clients stop
 (``NEWSGRAPH_REQUEST_DEADLINE``), or its connection is closed.
 
 Workers only read: each opens the store's current version read-only and moves to a newer version
-when a ``newsgraph load`` commits one (see :mod:`service.store`), so loads need no restart.
+when a ``newsgraph load`` commits one (see :mod:`newsgraph.service.store.embedded`), so loads need no restart.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
-from .app import MAX_BODY, create_app
-from .config import Settings
+from newsgraph.service.config import Settings
+from newsgraph.service.web.app import MAX_BODY, create_app
 
 THREADS = 4  # per worker, as many as the worker's query executors
 CONNECTIONS = 1000  # open connections per worker; slow or idle ones cost a socket each
@@ -190,6 +190,6 @@ class _Gunicorn(BaseApplication):
 
 
 def run(settings: Settings, host: str, port: int, workers: int) -> None:
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "service.server.BufferingWorker",
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": f"{__name__}.BufferingWorker",
                "graceful_timeout": 10, "timeout": 60, "accesslog": "-", "loglevel": "info"}
     _Gunicorn(settings, options).run()

@@ -11,13 +11,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template
 
-from loaders.vocab import PREFIXES
-
-from . import views
-from .conditional import respond
-from .figures import figures
-from .params import EntityResolver, check
-from .pictures import facts_by_year
+from newsgraph.loaders.vocab import PREFIXES
+from newsgraph.service.sparql.params import EntityResolver, check
+from newsgraph.service.store.summary import figures
+from newsgraph.service.web import display
+from newsgraph.service.web.charts import facts_by_year
+from newsgraph.service.web.conditional import respond
 
 bp = Blueprint("ui", __name__)
 
@@ -61,10 +60,10 @@ def home() -> Response:
         return respond(hit[0], "text/html; charset=utf-8", {})
     f = figures(store)
     base = current_app.config["NEWSGRAPH"].base
-    newest = [{**a, "href": views.href(ox.NamedNode(a["iri"]), base)} for a in f.newest]
+    newest = [{**a, "href": display.href(ox.NamedNode(a["iri"]), base)} for a in f.newest]
     body = render_template(
         "home.html", title="newsgraph", html_lang="en", figures=f, newest=newest, chart=facts_by_year(f.by_year),
-        kinds=views.KIND_TITLES, queries=list(current_app.extensions["newsgraph.queries"].values()),
+        kinds=display.KIND_TITLES, queries=list(current_app.extensions["newsgraph.queries"].values()),
         examples=examples(store), prologue=prologue(), start=START_QUERY, base=base).encode()
     if key is not None:
         cache.put(key, (body,))

@@ -12,7 +12,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from .views import KIND_TITLES, FactRow
+from newsgraph.service.web.display import KIND_TITLES, FactRow
 
 WIDTH, ROW, LEFT, RIGHT, TOP = 760, 26, 130, 16, 24
 COLOURS = {"membership": "#1b6ca8", "arms-transfer": "#b3261e", "meeting": "#2e7d32", "agreement": "#7b4ea3",

@@ -29,10 +29,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loaders.vocab import PREFIXES
-
-from .negotiate import GRAPH, RESULTS, NotAcceptable, choose
-from .store import StoreError
+from newsgraph.loaders.vocab import PREFIXES
+from newsgraph.service.store.interface import StoreError
+from newsgraph.service.web.negotiate import GRAPH, RESULTS, NotAcceptable, choose
 
 CHUNK = 64 * 1024
 EMPTY_GRAPH = "urn:x-newsgraph:empty"
@@ -97,7 +96,7 @@ class _PipeWriter:
 
 
 def run_request(store, req: Request, conn) -> None:
-    """Execute one request against a :class:`service.store.Store` view, answering through ``conn``."""
+    """Execute one request against a :class:`~.interface.Reader`, answering through ``conn``."""
     if req.op == "update":
         try:
             with store.writer() as writer:
@@ -201,7 +200,7 @@ CLONE_NEWNET = 0x40000000
 def isolate_network() -> bool:
     """Move this process into a network namespace of its own, with no interface up.
 
-    Defence in depth behind the SERVICE/LOAD check of :mod:`service.sparqltext`: should a spelling
+    Defence in depth behind the SERVICE/LOAD check of :mod:`newsgraph.service.sparql.text`: should a spelling
     ever slip past it, the engine still has nowhere to connect to. Needs CAP_SYS_ADMIN (root, as
     here); where it is refused the text check stands alone. True when the process is isolated.
     """
@@ -219,7 +218,7 @@ def executor_main(conn, location: str, isolate: bool = False) -> None:
     if isolate and not isolate_network():
         print("newsgraph: executors cannot get a network namespace of their own; SERVICE/LOAD are "
               "stopped by the query check alone", file=sys.stderr)
-    from .store import open_store
+    from newsgraph.service.store.embedded import open_store
 
     store = open_store(location)
     while True:

@@ -5,7 +5,7 @@ A file is SPARQL with a header of ``#+`` comment lines holding YAML (the format 
 makes a parameter visible to the reader and lets the checks tell a declared parameter from a typo.
 
 Values are never put into query text by hand. A request's values, once checked and turned into RDF
-terms (:mod:`service.params`), are bound by a ``VALUES`` block serialised from those terms and placed
+terms (:mod:`newsgraph.service.sparql.params`), are bound by a ``VALUES`` block serialised from those terms and placed
 at the start of the query's ``WHERE`` group — the same for the embedded store and a remote engine.
 Every check below runs when the service starts; a file that fails one stops it, naming FILE:LINE.
 """
@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from loaders.records import InputError, Problem
-from loaders.vocab import PREFIXES
-from loaders.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
+from newsgraph.loaders import InputError, Mapping, Problem, Scalar, Sequence, parse_yaml
+from newsgraph.loaders.vocab import PREFIXES
+from newsgraph.service.sparql.text import bind_each, binds_surely, remote_targets, tokens, union_branches, where_brace
 
-from .sparqltext import bind_each, binds_surely, remote_targets, tokens, union_branches, where_brace
-
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = Path(str(resources.files("newsgraph.queries")))  # package data: found in a checkout and a wheel
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TYPES = ("entity", "iri", "string", "langstring", "integer", "decimal", "boolean", "date", "enum")
 PARAM_FIELDS = {"type", "required", "default", "example", "description", "multiple", "values", "min", "max",
@@ -169,7 +168,7 @@ def read_query(path: Path) -> SavedQuery:
     for keyword, iri in remote_targets(text):
         line = next((_line(text, t.start) for t in toks if t.kind == "word" and t.text.upper() == keyword), 1)
         problem(line, f"a saved query may not use {keyword} ({iri or 'a variable target'})")
-    from .params import BadValue, term  # here: params imports this module
+    from newsgraph.service.sparql.params import BadValue, term  # here: params imports this module
 
     seen_vars: dict[str, str] = {}
     for p in params:
@@ -267,7 +266,7 @@ def _params(node, line: int, problem) -> list[Param]:
 def _check_runs(text: str, where: int | None, params: list[Param], display: str, problems: list[Problem]) -> list[str]:
     """Parse the query as it will run — on an empty store, once unbound and once with every parameter bound to a
     value of its type — and return its projected columns. Only SELECT queries pass: nothing can write."""
-    from .params import example_term
+    from newsgraph.service.sparql.params import example_term
 
     empty = ox.Store()
     try:

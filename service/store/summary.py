@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from loaders.mapping import CLASS_FACT_KINDS
-from loaders.vocab import CLASS_ENTITY_TYPES
-
-from .store import Store
+from newsgraph.loaders.ontology import CLASS_FACT_KINDS
+from newsgraph.loaders.vocab import CLASS_ENTITY_TYPES
+from newsgraph.service.store.embedded import Store
 
 NEWEST = """
 SELECT ?article ?title ?published ?reference WHERE {

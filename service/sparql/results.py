@@ -6,7 +6,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from loaders.vocab import PREFIXES
+from newsgraph.loaders.vocab import PREFIXES
 
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}

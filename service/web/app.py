@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .config import Settings
-from .store import Store, StoreError, open_store
+from newsgraph.service.config import Settings
+from newsgraph.service.store.embedded import Store, StoreError, open_store
 
 
 class CurrentStore:
@@ -43,14 +43,14 @@ MAX_TARGET = 8 * 1024  # bytes of path and query string; a longer one is refused
 
 def create_app(settings: Settings | None = None, store: Store | None = None, executors: int = 4) -> Flask:
     """The WSGI app. ``executors``: query processes per web worker (0 runs queries in the request thread)."""
-    from .cache import CachedGets, ResponseCache
-    from .execute import LocalRunner, Pool
-    from .linked import bp as linked_bp
-    from .queryfiles import load_queries
-    from .saved import bp as saved_bp
-    from .sparql import bp as sparql_bp
-    from .sparql import plain
-    from .ui import bp as ui_bp
+    from newsgraph.service.sparql.saved_queries import load_queries
+    from newsgraph.service.store.cache import CachedGets, ResponseCache
+    from newsgraph.service.store.execute import LocalRunner, Pool
+    from newsgraph.service.web.endpoint import bp as sparql_bp
+    from newsgraph.service.web.endpoint import plain
+    from newsgraph.service.web.linked import bp as linked_bp
+    from newsgraph.service.web.saved import bp as saved_bp
+    from newsgraph.service.web.ui import bp as ui_bp
 
     settings = settings or Settings.from_env()
     # a broken query file stops the service here, naming FILE:LINE (``newsgraph serve`` checks first)

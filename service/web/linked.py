@@ -19,17 +19,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.routing import PathConverter
 
-from loaders.shacl import ONTOLOGY_FILE, SHAPES_FILE
-from loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
-
-from . import views
-from .conditional import respond
-from .describe import Description, Index, LinkGroup, describe
-from .figures import figures
-from .jsonld import CONTEXT, compact, compact_iri
-from .negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
-from .pictures import counterparts, relations, timeline
-from .sparql import plain
+from newsgraph.loaders.ontology import ONTOLOGY_FILE, SHAPES_FILE
+from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, NF, NF_ONTOLOGY, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS
+from newsgraph.service.store.summary import figures
+from newsgraph.service.web import display
+from newsgraph.service.web.charts import counterparts, relations, timeline
+from newsgraph.service.web.conditional import respond
+from newsgraph.service.web.describe import Description, Index, LinkGroup, describe
+from newsgraph.service.web.endpoint import plain
+from newsgraph.service.web.jsonld import CONTEXT, compact, compact_iri
+from newsgraph.service.web.negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
 
 bp = Blueprint("linked", __name__)
 
@@ -72,7 +71,7 @@ def _store():
 
 def languages() -> list[str]:
     wanted = request.args.get("lang", "").strip().lower()
-    return ([wanted] if wanted else []) + views.parse_languages(request.headers.get("Accept-Language"))
+    return ([wanted] if wanted else []) + display.parse_languages(request.headers.get("Accept-Language"))
 
 
 def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer],
@@ -281,7 +280,7 @@ def _more_triples(d: Description, path: str) -> list[ox.Triple]:
 
 def _page(d: Description, path: str, suffix: str | None) -> str:
     index = Index(d.triples)
-    labels = views.Labels(index, _base(), languages())
+    labels = display.Labels(index, _base(), languages())
     types = index.types(d.subject)
     common = {"path": path, "iri": d.subject.value, "labels": labels, "index": index,
               "title": labels(d.subject), "formats": _format_links(path),
@@ -293,11 +292,11 @@ def _page(d: Description, path: str, suffix: str | None) -> str:
         return _article_page(d, index, labels, common)
     if NF.Fact.value in types:
         return _fact_page(d, index, labels, common)
-    return render_template("resource.html", rows=views.generic_rows(index, labels, d.subject),
+    return render_template("resource.html", rows=display.generic_rows(index, labels, d.subject),
                            incoming=_incoming_links(d, labels), **common)
 
 
-def _lang_of(labels: views.Labels, subject) -> str:
+def _lang_of(labels: display.Labels, subject) -> str:
     lit = labels.literal(subject)
     return lit.language if lit is not None and lit.language else "en"
 
@@ -306,13 +305,14 @@ def _format_links(path: str) -> list[tuple[str, str]]:
     return [(f.media_type, f"{path}.{SUFFIX_OF[f.name]}") for f in RDF_PAGE_FORMATS]
 
 
-def _incoming_links(d: Description, labels: views.Labels, skip=()) -> list[tuple[views.Link, list[views.Link], int]]:
+def _incoming_links(d: Description, labels: display.Labels,
+                    skip=()) -> list[tuple[display.Link, list[display.Link], int]]:
     out = []
     for g in d.incoming:
         if g.property in skip:
             continue
-        out.append((views.Link(views.local_name(g.property), labels.href(g.property)),
-                    [views.Link(labels(s), labels.href(s)) for s in g.subjects], g.total))
+        out.append((display.Link(display.local_name(g.property), labels.href(g.property)),
+                    [display.Link(labels(s), labels.href(s)) for s in g.subjects], g.total))
     return out
 
 
@@ -320,15 +320,15 @@ def _facts_linked(d: Description, index: Index) -> list:
     return [s for g in d.incoming for s in g.subjects if NF.Fact.value in index.types(s)]
 
 
-def _entity_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+def _entity_page(d: Description, index: Index, labels: display.Labels, common: dict) -> str:
     e = d.subject
     facts = _facts_linked(d, index)
-    groups = views.facts_by_kind(index, labels, facts, about=e)
+    groups = display.facts_by_kind(index, labels, facts, about=e)
     rows = [r for _, _, rs in groups for r in rs]
     fact_props = {g.property for g in d.incoming if any(s in facts for s in g.subjects)}
     others = [lit for lit in index.objects(e, RDFS.label) if lit.value != common["title"]]
     return render_template(
-        "entity.html", kind=views.entity_kind(index, e), wikidata=views.wikidata(index, e),
+        "entity.html", kind=display.entity_kind(index, e), wikidata=display.wikidata(index, e),
         aliases=[a.value for a in index.objects(e, SKOS.altLabel)],
         other_labels=sorted((lit.language or "", lit.value) for lit in others),
         role=index.value(e, NF.role), country=index.value(e, NF.country),
@@ -342,25 +342,25 @@ def _entity_page(d: Description, index: Index, labels: views.Labels, common: dic
 SHOWN_IN_HEADER = {RDF.type.value, "http://www.w3.org/2002/07/owl#sameAs", NF.country.value}
 
 
-def _relations(index: Index, labels: views.Labels, e) -> list:
+def _relations(index: Index, labels: display.Labels, e) -> list:
     """The entity's own links to other resources: memberships, who it met and armed (shortcut triples)."""
     grouped: dict = {}
     for t in index.out.get(e, ()):
         if isinstance(t.object, ox.NamedNode) and t.predicate.value not in SHOWN_IN_HEADER:
             grouped.setdefault(t.predicate, []).append(t.object)
-    return [(views.Link(views.local_name(p), labels.href(p)),
-             sorted((views.Link(labels(o), labels.href(o)) for o in objects), key=lambda link: link.text))
-            for p, objects in sorted(grouped.items(), key=lambda kv: views.local_name(kv[0]))]
+    return [(display.Link(display.local_name(p), labels.href(p)),
+             sorted((display.Link(labels(o), labels.href(o)) for o in objects), key=lambda link: link.text))
+            for p, objects in sorted(grouped.items(), key=lambda kv: display.local_name(kv[0]))]
 
 
-def _article_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+def _article_page(d: Description, index: Index, labels: display.Labels, common: dict) -> str:
     a = d.subject
     facts = index.subjects(PROV.wasDerivedFrom, a)
-    rows = [views.fact_row(index, labels, f) for f in dict.fromkeys(facts)]
+    rows = [display.fact_row(index, labels, f) for f in dict.fromkeys(facts)]
     text = index.value(a, SCHEMA.articleBody)
     spans = []
     for row, f in zip(rows, dict.fromkeys(facts), strict=True):
-        span = views.evidence_span(index, f)
+        span = display.evidence_span(index, f)
         if span is not None:
             spans.append((span[0], span[1], row))
     order = {id(r): s for s, _, r in spans}
@@ -369,22 +369,22 @@ def _article_page(d: Description, index: Index, labels: views.Labels, common: di
     publisher = index.value(a, SCHEMA.publisher)
     url = index.value(a, SCHEMA.url)
     return render_template(
-        "article.html", rows=rows, passages=views.passages(text.value, spans) if text is not None else [],
+        "article.html", rows=rows, passages=display.passages(text.value, spans) if text is not None else [],
         text_lang=(index.value(a, SCHEMA.inLanguage) or ox.Literal("")).value,
         published=published.value if published is not None else "",
-        publisher=views.Link(labels(publisher), labels.href(publisher)) if publisher is not None else None,
+        publisher=display.Link(labels(publisher), labels.href(publisher)) if publisher is not None else None,
         url=url.value if url is not None and url.value.startswith(("http://", "https://")) else None,
         reference=NF.ReferenceRecord.value in index.types(a), table=SCHEMA.Dataset.value in index.types(a),
         identifier=(index.value(a, DCTERMS.identifier) or ox.Literal("")).value,
         unplaced=[r for r in rows if id(r) not in order], **common)
 
 
-def _fact_page(d: Description, index: Index, labels: views.Labels, common: dict) -> str:
+def _fact_page(d: Description, index: Index, labels: display.Labels, common: dict) -> str:
     f = d.subject
-    row = views.fact_row(index, labels, f)
+    row = display.fact_row(index, labels, f)
     article = index.value(f, PROV.wasDerivedFrom)
     context = None
-    span = views.evidence_span(index, f)
+    span = display.evidence_span(index, f)
     if article is not None and span is not None:
         body = _store().triples(article, SCHEMA.articleBody, None, limit=1)
         if body:
@@ -394,8 +394,8 @@ def _fact_page(d: Description, index: Index, labels: views.Labels, common: dict)
             before, after = ("…" if lo else "") + text[lo:start], text[end:hi] + ("…" if hi < len(text) else "")
             context = before, text[start:end], after
     return render_template(
-        "fact.html", row=row, roles=views.participants(index, labels, f), context=context,
-        rows=views.generic_rows(index, labels, f), **common)
+        "fact.html", row=row, roles=display.participants(index, labels, f), context=context,
+        rows=display.generic_rows(index, labels, f), **common)
 
 
 def _not_found_page(path: str) -> bytes:
@@ -405,7 +405,7 @@ def _not_found_page(path: str) -> bytes:
     if slug:
         for t in _store().triples(None, DCTERMS.identifier, ox.Literal(slug), limit=10):
             if isinstance(t.subject, ox.NamedNode):
-                link = views.href(t.subject, _base())
+                link = display.href(t.subject, _base())
                 if link and link != path:
                     suggestions.append(link)
     return render_template("not_found.html", path=path, suggestions=suggestions, title="Not found",
@@ -439,7 +439,7 @@ def graph(rest: str) -> Response:
         if stem.startswith("article/"):
             article = "/id/" + stem
         index = Index(triples)
-        labels = views.Labels(index, _base(), languages())
+        labels = display.Labels(index, _base(), languages())
         return Answer(200, render_template(
             "graph.html", path=path, iri=g.value, title=f"Graph {stem}", count=len(triples), article=article,
             subjects=len(index.out), formats=_format_links(path), labels=labels, html_lang="en").encode())
@@ -483,7 +483,7 @@ def shapes(suffix: str | None = None) -> Response:
 
 def _ontology_page(triples: list[ox.Triple]) -> str:
     index = Index(triples)
-    labels = views.Labels(index, _base(), [])
+    labels = display.Labels(index, _base(), [])
     owl = "http://www.w3.org/2002/07/owl#"
     onto = ox.NamedNode(NF_ONTOLOGY)
 
@@ -495,7 +495,7 @@ def _ontology_page(triples: list[ox.Triple]) -> str:
         for s in sorted(found, key=lambda s: s.value.lower()):
             out.append({"id": s.value.split("#", 1)[1], "iri": s.value, "label": labels(s),
                         "comment": (labels.literal(s, RDFS.comment) or ox.Literal("")).value,
-                        "rows": [r for r in views.generic_rows(index, labels, s)
+                        "rows": [r for r in display.generic_rows(index, labels, s)
                                  if r[0].text not in ("label", "comment", "isDefinedBy", "type")]})
         return out
 
@@ -531,13 +531,13 @@ def void(suffix: str | None = None) -> Response:
         if fmt.name != "html":
             return Answer(200, rdf_bytes(triples, fmt, {"void": VOID, "foaf": FOAF}))
         index = Index(triples)
-        labels = views.Labels(index, _base(), [])
+        labels = display.Labels(index, _base(), [])
         dataset = ox.NamedNode(_base() + "dataset")
-        parts = [views.generic_rows(index, labels, o)
+        parts = [display.generic_rows(index, labels, o)
                  for o in index.objects(dataset, ox.NamedNode(VOID + "classPartition"))]
         return Answer(200, render_template(
             "resource.html", path="/.well-known/void", iri=dataset.value, title="Dataset description (VoID)",
-            rows=views.generic_rows(index, labels, dataset), partitions=parts, incoming=[], labels=labels,
+            rows=display.generic_rows(index, labels, dataset), partitions=parts, incoming=[], labels=labels,
             formats=_format_links("/.well-known/void"), more=[], html_lang="en").encode())
 
     return negotiated("/.well-known/void", suffix, render)

@@ -1,0 +1,1 @@
+"""The newsgraph ontology (``newsgraph.ttl``) and its SHACL shapes (``shapes.ttl``), shipped as package data."""

@@ -1,0 +1,96 @@
+"""What every store offers the rest of the service, written down as protocols both backends implement.
+
+The embedded store (:mod:`.embedded`) and the remote one (:mod:`.remote`) are interchangeable behind
+:class:`Reader` and :class:`Writer`; the web layer, the command line and the executors name only these.
+Keeping them here, apart from either backend, is also what lets the two backends import each other's
+interface without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import IO, Any, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+
+from newsgraph.loaders import Entity, Unit, entities_from
+from newsgraph.loaders.vocab import Iris
+from newsgraph.service.store import linkstats
+from newsgraph.service.store.linkstats import Links
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or written, with a message for the person at the terminal."""
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """A load session: units and updates applied together, made visible to readers by :meth:`commit`.
+    Used as a context manager: leaving it normally commits, leaving it by an exception discards."""
+
+    def __enter__(self) -> Writer: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool: ...
+    def digest(self, graph: ox.NamedNode) -> str | None: ...
+    def write(self, unit: Unit) -> bool: ...
+    def update(self, sparql: str, base_iri: str | None = None) -> None: ...
+    def ensure_ontology(self, iris: Iris) -> None: ...
+    def commit(self) -> None: ...
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """A read view of the dataset; the default graph is the union of all graphs."""
+
+    location: str
+    plain: bool
+    version: str | None
+
+    def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> Any: ...
+    def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
+                o: Any = None, limit: int | None = None) -> list[ox.Triple]: ...
+    def about(self, nodes: Iterable[Any], predicates: Iterable[ox.NamedNode] | None = None) -> list[ox.Triple]: ...
+    def quads(self, graph: ox.NamedNode) -> list[ox.Quad]: ...
+    def __len__(self) -> int: ...
+    def is_empty(self) -> bool: ...
+    def digests(self) -> dict[str, str]: ...
+    def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None: ...
+    def is_stale(self) -> bool: ...
+    def close(self) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+    def class_counts(self) -> list[tuple[ox.NamedNode, int]]: ...
+    def known_entities(self) -> list[Entity]: ...
+    def links(self, iri: ox.NamedNode) -> Links | None: ...
+    def fact_count(self, iri: ox.NamedNode) -> int: ...
+    def writer(self) -> Writer: ...
+
+
+class SparqlReads:
+    """What a store answers through SPARQL alone, the same on the embedded store and a remote engine."""
+
+    def stats(self) -> dict[str, int]:
+        articles = next(iter(self.query(linkstats.ARTICLES)))[0]
+        return {"triples": len(self), "articles": int(articles.value)}
+
+    def class_counts(self) -> list[tuple[ox.NamedNode, int]]:
+        """How many distinct resources each class has, most populous first."""
+        rows = self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } "
+                          "GROUP BY ?c ORDER BY DESC(?n) ?c")
+        return [(row["c"], int(row["n"].value)) for row in rows]
+
+    def known_entities(self) -> list[Entity]:
+        """Every entity in the store, with labels and aliases, for resolving ids and names in new input."""
+        return entities_from(self)
+
+    def links(self, iri: ox.NamedNode) -> Links | None:
+        """The entity's link counts as its version's load counted them (see :mod:`.linkstats`),
+        or None: then whoever needs them counts them live."""
+        return None
+
+    def fact_count(self, iri: ox.NamedNode) -> int:
+        """How many facts name the resource in one of their roles (the rule of :data:`linkstats.FACTS`)."""
+        rows = self.query(linkstats.FACTS_OF, substitutions={ox.Variable("r"): iri})
+        return int(next(iter(rows))["n"].value)
