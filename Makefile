@@ -63,7 +63,7 @@ bench-endpoint: $(VENV)/.installed-bench
 	$(BIN)/python bench/endpoint.py --duration 10
 
 # 32 clients for 60 s on a mixed workload, 100 slowloris connections and a load meanwhile; the figures go
-# to README.md (Reliability); fails on any error. SOAK_ARGS="--clients 64 --duration 600" for a longer one
+# to docs/operations.md (Reliability); fails on any error. SOAK_ARGS="--clients 64 --duration 600" for a longer one
 soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py --write $(SOAK_ARGS)
 
@@ -83,5 +83,7 @@ fuzz: $(VENV)/.installed-fuzz
 	$(BIN)/python -m pytest tests/test_saved_hostile.py -q
 	$(BIN)/python fuzz/atheris_sheets.py -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/sheets
 
+# build output only: the virtual environment, build/ and dist/, caches. A store (data/ by default) is data,
+# never build output: remove one yourself (`rm -rf data`) when you mean to
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -87,8 +87,8 @@ def remove(path: Path) -> None:
 
 
 def code_root() -> Path:
-    """Where `loaders` and `service` are imported from: the project, or a copy put first on PYTHONPATH."""
-    spec = importlib.util.find_spec("loaders")
+    """Where the loaders and the service are imported from: the project, or another checkout installed here."""
+    spec = importlib.util.find_spec("newsgraph.loaders")
     if spec is None or not spec.submodule_search_locations:
         return ROOT
     return Path(next(iter(spec.submodule_search_locations))).resolve().parent
@@ -216,10 +216,10 @@ BUCKETS = [  # (label, file suffix, function name)
     ("  shacl.validate", "loaders/shacl.py", "validate"),
     ("    pyshacl.validate", "pyshacl/validate.py", "validate"),
     ("  digest_of", "loaders/plan.py", "digest_of"),
-    ("Store.write (SPARQL update per unit)", "service/store.py", "write"),
-    ("  update_text", "service/store.py", "update_text"),
+    ("Writer.write (bulk load per chunk)", "service/store/embedded.py", "write"),
+    ("  pyoxigraph Store.bulk_load", "~", "<method 'bulk_load' of 'pyoxigraph.Store' objects>"),
     ("  pyoxigraph Store.update", "~", "<method 'update' of 'pyoxigraph.Store' objects>"),
-    ("Store.known_entities", "service/store.py", "known_entities"),
+    ("Store.known_entities", "service/store/interface.py", "known_entities"),
 ]
 
 
@@ -227,8 +227,8 @@ def profile_load(work: Path, env: dict[str, str], top: int = 25) -> dict:
     corpus, store = work / "corpus", work / "profile" / "store"
     remove(store.parent)
     store.parent.mkdir(parents=True)
-    if importlib.util.find_spec("service") is None:
-        sys.path.insert(0, str(ROOT))
+    if importlib.util.find_spec("newsgraph") is None:
+        raise SystemExit("newsgraph is not installed in this interpreter: `make bench` installs it")
     old_env = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)

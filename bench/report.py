@@ -168,6 +168,10 @@ def _no_answer(m: dict) -> dict:
     return m
 
 
+#: where BENCHMARKS.md's hand-kept part starts: everything from this line on is kept as it is
+HAND_KEPT = "<!-- The sections below are kept by hand"
+
+
 def write_report(results: dict, md: Path, png: Path) -> None:
     sizes = dict(sorted(results["sizes"].items(), key=lambda kv: int(kv[0])))
     for r in sizes.values():
@@ -228,7 +232,10 @@ def write_report(results: dict, md: Path, png: Path) -> None:
               f"{picked['median_facts'].get('Person', 0):,}.", ""]
     if findings.exists():
         lines += [findings.read_text().strip(), ""]
-    md.write_text("\n".join(lines))
+    kept = ""  # the hand-kept sections after the marker survive a rewrite
+    if md.exists() and HAND_KEPT in (old := md.read_text()):
+        kept = "\n\n" + old[old.index(HAND_KEPT):]
+    md.write_text("\n".join(lines).rstrip("\n") + kept)
     print(f"wrote {md} and {png}", file=sys.stderr)
 
 

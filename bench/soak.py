@@ -13,7 +13,7 @@ the run ``newsgraph load`` adds the 100 held-back articles to the served store.
 Every answer is checked: a status other than 200, a connection error, or a body that does not parse
 (JSON, Turtle) is an error. Reported: requests, errors, throughput, p50/p95/p99/max per kind and
 overall, the server's peak memory, the load's time and the articles served before and after.
-Results go to bench/out/soak.json; ``--write`` puts the figures in README.md between the soak markers.
+Results go to bench/out/soak.json; ``--write`` puts the figures in docs/operations.md between the soak markers.
 """
 
 from __future__ import annotations
@@ -291,10 +291,10 @@ def markdown(r: dict) -> str:
 
 
 def write_readme(r: dict) -> None:
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "operations.md"  # the reliability figures live with the operations reference
     text = readme.read_text()
     if MARK_BEGIN not in text:
-        raise SystemExit(f"README.md has no {MARK_BEGIN} … {MARK_END} block to fill")
+        raise SystemExit(f"{readme} has no {MARK_BEGIN} … {MARK_END} block to fill")
     head, rest = text.split(MARK_BEGIN, 1)
     _, tail = rest.split(MARK_END, 1)
     readme.write_text(head + MARK_BEGIN + "\n" + markdown(r) + MARK_END + tail)
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=1000)
     ap.add_argument("--slow", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--write", action="store_true", help="put the figures in README.md")
+    ap.add_argument("--write", action="store_true", help="put the figures in docs/operations.md")
     args = ap.parse_args(argv)
     result = soak(args)
     (OUT / "soak.json").write_text(json.dumps(result, indent=2))

@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 atheris.enabled_hooks.add("RegEx")
 atheris.enabled_hooks.add("str")
-with atheris.instrument_imports(include=["loaders", "yaml"]):  # the oracle's module imports both
+with atheris.instrument_imports(include=["newsgraph.loaders", "yaml"]):  # the oracle's module imports both
     from test_fuzz_sheets import Sandbox, check_bytes, store_entities
 
 #: tokens libFuzzer splices into inputs: the sheet's vocabulary and YAML's syntax

@@ -80,13 +80,15 @@ PARALLEL_FROM = 200
 
 def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, check_shapes: bool = True,
               progress: Callable[[int], None] | None = None, stored: dict[str, str] | None = None,
-              workers: int | None = None) -> Plan:
+              workers: int | None = None, shacl_engine: str = "fast") -> Plan:
     """Read and cross-check every file under ``paths`` against the entities already ``known``.
 
     ``stored`` maps graph IRIs to the content digest the store holds for them: a sheet whose mapped
     graph has that digest already is not validated again (it was when it was written). The units
-    are produced lazily, in ``workers`` processes for large loads.
+    are produced lazily, in ``workers`` processes for large loads. ``shacl_engine`` is one of
+    :data:`~.shacl.ENGINES`.
     """
+    shacl.check_engine(shacl_engine)
     plan = Plan()
     files, plan.problems = find_files(paths)
     plan.files = len(files)
@@ -115,7 +117,7 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 
     todo = [(sheet, additions.get(sheet.file, [])) for sheet in sheets if not sheet.problems]
     rdf_paths = [p for p in files if p.suffix.lower() in rdf.FORMATS]
-    context = (registry, iris, check_shapes, stored or {})
+    context = (registry, iris, check_shapes, stored or {}, shacl_engine)
 
     def units() -> Iterator[Unit]:
         for unit, problems in _parallel(_unit, todo, workers, context):
@@ -139,7 +141,7 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 
 # ---- running the per-file steps in worker processes ------------------------------------------------
 
-_context: tuple | None = None  # (registry, iris, check_shapes, stored) in a worker
+_context: tuple | None = None  # (registry, iris, check_shapes, stored, shacl_engine) in a worker
 
 
 def _read(path: Path) -> SheetFile:
@@ -147,9 +149,9 @@ def _read(path: Path) -> SheetFile:
 
 
 def _unit(item: tuple[SheetFile, list[Entity]]) -> tuple[Unit | None, list[Problem]]:
-    registry, iris, check_shapes, stored = _context
+    registry, iris, check_shapes, stored, engine = _context
     sheet, added = item
-    unit = _unit_for_sheet(sheet, registry, iris, added, check_shapes, stored)
+    unit = _unit_for_sheet(sheet, registry, iris, added, check_shapes, stored, engine)
     return unit, sheet.problems
 
 
@@ -195,11 +197,11 @@ def _parallel(fn, items: list, workers: int, context: tuple | None = None) -> It
 
 
 def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: list[Entity],
-                    check_shapes: bool, stored: dict[str, str]) -> Unit | None:
+                    check_shapes: bool, stored: dict[str, str], engine: str = "fast") -> Unit | None:
     if sheet.article is None:
         quads = [q for e in added for q in entity_quads(e, iris, registry)]
         mapped = Mapped(iris.entities_graph, [], quads, {iris.entity(e.type, e.id).value: (e.line, {}) for e in added})
-        if check_shapes and not _shapes_ok(sheet, mapped, registry, iris):
+        if check_shapes and not _shapes_ok(sheet, mapped, registry, iris, engine):
             return None
         return Unit.of(sheet.file, "registry", [], quads)
     article = sheet.article
@@ -211,7 +213,7 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
     declared = [q for e in sheet.entities for q in entity_quads(e, iris, registry)]
     digest = digest_of(article_data, ox.serialize(declared, format=nq))
     unchanged = stored.get(mapped.graph.value) == digest
-    if check_shapes and not unchanged and not _shapes_ok(sheet, mapped, registry, iris):
+    if check_shapes and not unchanged and not _shapes_ok(sheet, mapped, registry, iris, engine):
         return None
     digest_quad = ox.Quad(mapped.graph, NF.contentDigest, ox.Literal(digest), mapped.graph)
     data = article_data + ox.serialize([digest_quad, *mapped.entity_quads], format=nq)
@@ -219,12 +221,12 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
                 digest=digest, articles=1, facts=len(article.facts))
 
 
-def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris) -> bool:
+def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris, engine: str) -> bool:
     # entities as the registry now describes them (a re-declaration may add nothing of its own)
     described = [q for e in sheet.entities if (full := registry.get(e.id)) is not None
                  for q in entity_quads(full, iris, registry)]
     data = [*mapped.quads, *described, *referenced_type_quads(mapped, registry, iris)]
-    for v in shacl.validate(data):
+    for v in shacl.validate(data, engine):
         node = v.focus.split("#", 1)[0] if v.focus not in mapped.lines else v.focus
         line, prop_lines = mapped.lines.get(node, (1, {}))
         if v.path and v.path in prop_lines:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import pyoxigraph as ox
@@ -12,8 +14,10 @@ import pyoxigraph as ox
 from newsgraph.loaders import Plan, plan_load
 from newsgraph.loaders.vocab import Iris
 from newsgraph.service.config import Settings
-from newsgraph.service.sparql.results import FORMATS, FormatError, write_results
-from newsgraph.service.store.embedded import Store, StoreError, open_store
+from newsgraph.service.sparql.results import TERMINAL_FORMATS, FormatError, write_results
+from newsgraph.service.sparql.saved_queries import QueryFileError, load_queries
+from newsgraph.service.store.embedded import open_store
+from newsgraph.service.store.interface import Reader, StoreError
 
 
 def store_options(f):
@@ -39,10 +43,10 @@ def settings(ctx: click.Context, store: str | None, base: str | None) -> Setting
         raise click.UsageError(str(e)) from None
 
 
-def opened(s: Settings) -> Store:
+def opened(s: Settings) -> Reader:
     """Open the store for this command; it is closed (and its lock released) when the command ends."""
     try:
-        db = open_store(s.store)
+        db = open_store(s.store, s)
     except StoreError as e:
         click.echo(f"newsgraph: {e}", err=True)
         sys.exit(2)
@@ -50,8 +54,9 @@ def opened(s: Settings) -> Store:
     return db
 
 
-def make_plan(paths: tuple[Path, ...], store: Store, iris: Iris, progress=None) -> Plan:
-    return plan_load(paths, store.known_entities(), iris, progress=progress, stored=store.digests())
+def make_plan(paths: tuple[Path, ...], store: Reader, s: Settings, progress=None) -> Plan:
+    return plan_load(paths, store.known_entities(), Iris(s.base), progress=progress, stored=store.digests(),
+                     shacl_engine=s.shacl_engine)
 
 
 def report(plan: Plan) -> None:
@@ -85,8 +90,8 @@ def load(ctx, paths, if_empty, quiet, store, base):
     iris = Iris(s.base)
     written = unchanged = facts = triples = articles = 0
     show = not quiet and sys.stderr.isatty()
-    with click.progressbar(length=1, label="loading", file=sys.stderr) if show else _plain(None) as bar:
-        plan = make_plan(paths, db, iris, progress=bar.update if show else None)
+    with click.progressbar(length=1, label="loading", file=sys.stderr) if show else contextlib.nullcontext() as bar:
+        plan = make_plan(paths, db, s, progress=bar.update if show else None)
         if show:
             bar.length = max(plan.files, 1)
         try:
@@ -115,17 +120,6 @@ def load(ctx, paths, if_empty, quiet, store, base):
         sys.exit(1)
 
 
-class _plain:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_options
@@ -134,7 +128,7 @@ def validate(ctx, paths, store, base):
     """Make every check `load` makes, write nothing. Exit 0 when clean, 1 otherwise."""
     s = settings(ctx, store, base)
     db = opened(s)
-    plan = make_plan(paths, db, Iris(s.base))
+    plan = make_plan(paths, db, s)
     for _ in plan.units:  # producing them runs the per-file checks
         pass
     report(plan)
@@ -145,27 +139,54 @@ def validate(ctx, paths, store, base):
 
 @main.command()
 @click.argument("query_or_file")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: table, or ttl for graphs).")
+@click.option("--format", "fmt", type=click.Choice(TERMINAL_FORMATS),
+              help="Output format (default: table, or ttl for graphs).")
 @store_options
 @click.pass_context
 def query(ctx, query_or_file, fmt, store, base):
     """Run one SPARQL query; the default graph is the union of all graphs."""
     s = settings(ctx, store, base)
-    path = Path(query_or_file)
-    text = query_or_file
-    if len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file():
-        text = path.read_text(encoding="utf-8")
+    text = _query_text(query_or_file)
     db = opened(s)
     try:
         results = db.query(text, base_iri=s.base)
         write_results(results, fmt, sys.stdout.buffer, s.base)
     except SyntaxError as e:
-        click.echo(f"newsgraph: invalid query: {e}", err=True)
-        sys.exit(1)
+        if text is query_or_file and _looks_like_path(text):
+            _fail(f"{text} is neither a file nor a SPARQL query ({e})")
+        _fail(f"invalid query: {e}")
     except FormatError as e:
-        click.echo(f"newsgraph: {e}", err=True)
-        sys.exit(1)
+        _fail(str(e))
+    except (RuntimeError, OSError, ValueError) as e:  # the engine refuses or fails on what the text asks
+        _fail(f"the query cannot run: {e}")
     sys.stdout.flush()
+
+
+def _query_text(arg: str) -> str:
+    """The text of a file that exists, else the argument itself: a query text is never opened as a path."""
+    if "\n" in arg or "{" in arg:
+        return arg
+    path = Path(arg)
+    try:
+        if not path.is_file():
+            return arg
+    except OSError:  # a name too long to be a file's: it can only be query text
+        return arg
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        _fail(f"{arg} is not UTF-8 text (byte {e.start})")
+    except OSError as e:
+        _fail(f"cannot read {arg}: {e.strerror}")
+
+
+def _looks_like_path(text: str) -> bool:
+    return not any(c.isspace() for c in text.strip()) and ("/" in text or text.endswith((".rq", ".sparql")))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"newsgraph: {message}", err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -183,15 +204,21 @@ def export(ctx, fmt, store, base):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", type=click.IntRange(1, 64), help="Web worker processes (default 2; a memory: store has 1).")
 @store_options
 @click.pass_context
 def serve(ctx, host, port, workers, store, base):
     """Serve the HTTP interface: gunicorn's master process, waitress in each worker."""
-    from newsgraph.service.sparql.saved_queries import QueryFileError, load_queries
-    from newsgraph.service.web.server import run
+    from newsgraph.service.web.server import run  # gunicorn and waitress: only `serve` pays their import
 
     s = settings(ctx, store, base)
+    if s.store == "memory:":  # one dataset in one process: a second worker would hold a second, empty store
+        if workers is not None and workers > 1:
+            raise click.UsageError("a memory: store lives inside one process, so it is served by one worker: "
+                                   f"drop --workers {workers} (or give --store a path to serve with several)")
+        workers = 1
+        click.echo("newsgraph: serving a memory: store with one worker; its data is lost when the server stops",
+                   err=True)
     try:  # refuse to start on a broken saved query, naming it, rather than fail in every worker
         load_queries(Path(s.queries)) if s.queries else load_queries()
     except QueryFileError as e:
@@ -199,4 +226,4 @@ def serve(ctx, host, port, workers, store, base):
             click.echo(str(problem), err=True)
         click.echo("newsgraph: not serving: fix the saved queries above", err=True)
         sys.exit(1)
-    run(s, host, port, workers)
+    run(s, host, port, workers or 2)

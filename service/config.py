@@ -1,4 +1,8 @@
-"""Settings from options and environment variables, in one object (an option wins over a variable)."""
+"""Settings from options and environment variables, in one object (an option wins over a variable).
+
+This is the only module that reads the environment: every other one takes what it needs from a
+:class:`Settings`, and every value is checked here, so a bad variable is one clear error at start.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,13 @@ class Settings:
     cache_mb: int = 64
     queries: str = ""  # folder of saved queries; "" = the project's queries/
     request_deadline: float = 30.0  # seconds a request may take to arrive whole (slow clients are cut off)
+    shacl_engine: str = "fast"  # "fast" (the compiled SHACL Core validator) or "pyshacl"
+    # a remote store (``store`` is an http(s) SPARQL endpoint): where updates and whole graphs go, and credentials
+    remote_update_url: str | None = None
+    remote_gsp_url: str | None = None
+    remote_user: str | None = None
+    remote_password: str | None = None
+    remote_token: str | None = None
 
     @classmethod
     def from_env(cls, store: str | None = None, base: str | None = None) -> Settings:
@@ -33,7 +44,27 @@ class Settings:
             service_allow=tuple(env.get("NEWSGRAPH_SERVICE_ALLOW", "").split()),
             cache_mb=_int(env, "NEWSGRAPH_CACHE_MB", 64),
             queries=env.get("NEWSGRAPH_QUERIES", ""),
+            shacl_engine=_choice(env, "NEWSGRAPH_SHACL", ("fast", "pyshacl"), "fast"),
+            remote_update_url=_url(env, "NEWSGRAPH_STORE_UPDATE_URL"),
+            remote_gsp_url=_url(env, "NEWSGRAPH_STORE_GSP_URL"),
+            remote_user=env.get("NEWSGRAPH_STORE_USER") or None,
+            remote_password=env.get("NEWSGRAPH_STORE_PASSWORD") or None,
+            remote_token=env.get("NEWSGRAPH_STORE_TOKEN") or None,
         )
+
+
+def _choice(env, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _url(env, name: str) -> str | None:
+    value = env.get(name) or None
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an http:// or https:// URL, not {value!r}")
+    return value
 
 
 def _int(env, name: str, default: int) -> int:

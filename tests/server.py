@@ -51,7 +51,7 @@ class Server:
     """``with Server(store, token=..., timeout=...) as srv:`` → ``srv.url`` is the base URL."""
 
     def __init__(self, store: Path | str, *, token: str | None = None, timeout: float | None = None,
-                 allow: str | None = None, workers: int = 1, env: dict[str, str] | None = None,
+                 allow: str | None = None, workers: int | None = 1, env: dict[str, str] | None = None,
                  command: Path = NEWSGRAPH, cwd: Path | None = None):
         self.command = command
         self.cwd = cwd
@@ -77,7 +77,7 @@ class Server:
         self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(self.command), "serve", "--store", self.store, "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers)],
+             *(["--workers", str(self.workers)] if self.workers else [])],  # workers=None: the command's default
             env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.cwd)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -160,3 +161,28 @@ def test_serve_answers_health(tmp_path):
         with contextlib.suppress(ProcessLookupError):  # a worker left behind: its session is the one we started
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def test_a_memory_store_is_served_by_one_worker_so_updates_are_seen_by_every_request(tmp_path):
+    """A memory: store is one dataset in one process; two workers would be two stores (an update landing in
+    one, the next query asking the other)."""
+    from server import Server, fetch
+
+    with Server("memory:", token="memory-token", workers=None, cwd=tmp_path) as srv:
+        status, _, body = fetch(srv.endpoint, {"Content-Type": "application/sparql-update",
+                                               "Authorization": "Bearer memory-token"},
+                                b'INSERT DATA { <http://example.org/a> <http://example.org/p> "one" }')
+        assert status == 204, body
+        for _ in range(20):  # on two workers about half of these asked the empty store
+            status, _, body = fetch(srv.endpoint + "?query=" + urllib.parse.quote("SELECT (COUNT(*) AS ?n) {?s ?p ?o}"),
+                                    {"Accept": "application/sparql-results+json"})
+            assert status == 200 and json.loads(body)["results"]["bindings"][0]["n"]["value"] == "1", body
+    workers = [line for line in srv.log.decode().splitlines() if "Booting worker" in line]
+    assert len(workers) == 1, srv.log.decode()
+    assert "serving a memory: store with one worker" in srv.log.decode()
+
+
+def test_a_memory_store_refuses_several_workers_with_a_reason(tmp_path):
+    result = run("serve", "--store", "memory:", "--workers", "2", "--port", str(free_port()), cwd=tmp_path, timeout=30)
+    assert result.returncode == 2
+    assert "a memory: store lives inside one process" in result.stderr and "--workers 2" in result.stderr

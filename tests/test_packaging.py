@@ -90,3 +90,15 @@ def test_an_installed_newsgraph_loads_queries_and_serves_outside_the_checkout(in
         assert status == 200 and "text/css" in headers["Content-Type"] and body
         status, _, body = fetch(srv.url + "/ontology", {"Accept": "text/turtle"})
         assert status == 200 and b"owl:Ontology" in body
+
+
+def test_make_clean_removes_build_output_and_keeps_the_store(tmp_path: Path):
+    """``make clean`` reads like "remove build output": a loaded store (data/ by default) must survive it."""
+    (tmp_path / "Makefile").write_bytes((ROOT / "Makefile").read_bytes())
+    for folder in ("data/store", "data/.store-versions/000001", "build/lib", "dist", ".venv/bin"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "data/.store-versions/000001/data.sst").write_text("a user's facts")
+    run = subprocess.run(["make", "clean"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "data/.store-versions/000001/data.sst").read_text() == "a user's facts"
+    assert not (tmp_path / "build").exists() and not (tmp_path / "dist").exists() and not (tmp_path / ".venv").exists()

@@ -134,3 +134,41 @@ def test_default_graph_is_the_union_of_all_graphs(seeded):
     triples = {q.rsplit(" ", 2)[0] for q in seeded.export()}  # quads without their graph
     counted = seeded.select("SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o }")
     assert int(counted[0]["n"]) == len(triples) > 1000
+
+
+@pytest.mark.parametrize("text, says", [
+    ("SELECT (<http://a/>(1) AS ?x) {}", "custom function <http://a/> is not supported"),
+    ("SELECT * { ?s ?p ?o FILTER(<http://example.org/f>(?o)) }", "not supported"),
+    ("SELECT * { SERVICE ?x { ?s ?p ?o } }", "service name is unbound"),
+], ids=["unknown-function", "unknown-function-in-filter", "unbound-service"])
+def test_a_query_the_engine_cannot_run_is_a_clear_error_not_a_traceback(seeded, text, says):
+    result = seeded("query", text)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("newsgraph: the query cannot run:") and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_one_line_query_longer_than_a_file_name_is_run_as_a_query(seeded):
+    """A query text is a query: it is never opened as a path (`File name too long` for > 255 bytes)."""
+    filters = " ".join(f'FILTER(?id != "no-such-{i}")' for i in range(12))
+    text = f"SELECT ?id WHERE {{ ?e a nf:Country ; dcterms:identifier ?id {filters} }} ORDER BY ?id"
+    assert len(text.encode()) > 255 and "\n" not in text
+    result = seeded("query", text, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "armenia" in result.stdout
+
+
+@pytest.mark.parametrize("arg", ["no/such/query.rq", "missing.rq", "x" * 300 + ".rq"])
+def test_a_path_that_is_not_a_file_says_so(seeded, arg):
+    result = seeded("query", arg)
+    assert result.exit_code == 1
+    assert f"{arg} is neither a file nor a SPARQL query" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_query_file_that_is_not_utf8_says_which_byte(seeded, tmp_path):
+    path = tmp_path / "latin1.rq"
+    path.write_bytes("SELECT * WHERE { ?s rdfs:label \"Bélarus\" }".encode("latin-1"))
+    result = seeded("query", str(path))
+    assert result.exit_code == 1
+    assert f"{path} is not UTF-8 text (byte" in result.stderr, result.stderr

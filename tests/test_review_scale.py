@@ -22,9 +22,9 @@ import pytest
 from conftest import BASE, ROOT, SEEDS, Cli
 
 from newsgraph.loaders.vocab import NF, PREFIXES, RDFS, SCHEMA
-from newsgraph.service.store import linkstats
 from newsgraph.service.sparql.saved_queries import load_queries, read_query
 from newsgraph.service.sparql.text import bind_each, bind_values, binds_surely, union_branches, where_brace
+from newsgraph.service.store import linkstats
 from newsgraph.service.store.embedded import Store, open_store
 from newsgraph.service.web.describe import describe
 

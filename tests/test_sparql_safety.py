@@ -608,6 +608,24 @@ def test_syntax_error_is_400_with_the_parsers_message(srv, via):
     assert_error(answer, 400, "expected")
 
 
+#: queries the engine parses and then refuses (pyoxigraph raises RuntimeError before the first row): the
+#: caller's fault, so 400 with the engine's message; 500 is for newsgraph's own bugs
+ENGINE_REFUSALS = {
+    "unknown-function": ("SELECT (<http://a/>(1) AS ?x) {}", "custom function <http://a/> is not supported"),
+    "unknown-function-in-filter": ("SELECT * { ?s ?p ?o FILTER(<http://example.org/f>(?o)) } LIMIT 1",
+                                   "is not supported"),
+    "unknown-function-in-order": ("SELECT ?s { ?s ?p ?o } ORDER BY <http://example.org/g>(?s) LIMIT 1",
+                                  "is not supported"),
+}
+
+
+@pytest.mark.parametrize("via", ["get", "form", "direct"])
+@pytest.mark.parametrize("case", sorted(ENGINE_REFUSALS))
+def test_a_query_the_engine_refuses_is_400_with_its_message(srv, case, via):
+    text, says = ENGINE_REFUSALS[case]
+    assert_error(query(srv.endpoint, text, via=via), 400, says)
+
+
 @pytest.mark.parametrize("params", [
     {"query": ""},
     {"query": "SELECT * { ?s ?p ?o } LIMIT 1", "format": "no-such-format"},

@@ -104,3 +104,35 @@ def test_a_load_that_read_an_older_version_does_not_overwrite_a_newer_one(cli, t
     with pytest.raises(StoreError, match="another load changed"), stale.writer():
         pass
     assert cli.select("SELECT ?a WHERE { ?a a nf:Article }")  # the other load's articles are still there
+
+
+def test_two_stores_in_one_process_never_share_cached_figures_or_ids(tmp_path):
+    """Caches kept across requests are keyed by the store's real path and version: two stores whose current
+    versions have the same name (both .store-versions/000001) are two datasets."""
+    import pytest
+    from conftest import Cli
+
+    from newsgraph.service.sparql.params import BadValue, EntityResolver
+    from newsgraph.service.store.embedded import open_store
+    from newsgraph.service.store.summary import figures
+
+    registry_only, full = Cli(tmp_path / "a" / "store"), Cli(tmp_path / "b" / "store")  # same relative links
+    registry_only.store.parent.mkdir()
+    full.store.parent.mkdir()
+    one = tmp_path / "one.yaml"
+    one.write_text("- {id: testland, type: country, labels: {en: Testland}}\n", encoding="utf-8")
+    assert registry_only("load", str(one)).exit_code == 0
+    assert full("load", str(SEEDS)).exit_code == 0
+    a, b = open_store(str(registry_only.store)), open_store(str(full.store))
+    assert a.version == b.version and a.cache_key != b.cache_key
+    for store in (a, b, a):  # each asked after the other has filled the caches
+        f = figures(store)
+        assert f.triples == len(store) and f.articles == store.stats()["articles"]
+    assert figures(a).articles == 0 and figures(b).articles == 2
+    # the did-you-mean hint lists the ids of the store asked, not those of the one asked before
+    ids_b = EntityResolver(b)._ids()
+    ids_a = EntityResolver(a)._ids()
+    assert EntityResolver(b)._ids() == ids_b and EntityResolver(a)._ids() == ids_a
+    assert ids_a == ["testland"] and "testland" not in ids_b and len(ids_b) > 10
+    with pytest.raises(BadValue):
+        EntityResolver(a).resolve("no-such-entity-anywhere")

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from newsgraph.loaders import fold
 from newsgraph.loaders.vocab import CLASS_ENTITY_TYPES, DCTERMS, NF, OWL, RDF, WIKIDATA, XSD
-from newsgraph.service.sparql.saved_queries import Param, SavedQuery
+from newsgraph.service.sparql.definitions import Param, SavedQuery
 
 INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
 DECIMAL = re.compile(r"^[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})$")
@@ -225,7 +225,7 @@ class EntityResolver:
         return found[0].object.value if found else ""
 
     def _ids(self) -> list[str]:
-        key = self.store.version
+        key = self.store.cache_key  # not the version alone: two stores in one process share this cache
         with self._lock:
             ids = self._ids_cache.get(key)
         if ids is None or key is None:

@@ -12,7 +12,7 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsForm
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
                  "xml": ox.RdfFormat.RDF_XML}
-FORMATS = ("table", "json", "csv", "tsv", "ttl", "xml", "nt", "jsonld")
+TERMINAL_FORMATS = ("table", "json", "csv", "tsv", "ttl", "xml", "nt", "jsonld")
 MAX_CELL = 60
 
 

@@ -13,7 +13,6 @@ Every check below runs when the service starts; a file that fails one stops it, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -21,7 +20,9 @@ import pyoxigraph as ox
 
 from newsgraph.loaders import InputError, Mapping, Problem, Scalar, Sequence, parse_yaml
 from newsgraph.loaders.vocab import PREFIXES
-from newsgraph.service.sparql.text import bind_each, binds_surely, remote_targets, tokens, union_branches, where_brace
+from newsgraph.service.sparql.definitions import Param, SavedQuery
+from newsgraph.service.sparql.params import BadValue, example_term, term
+from newsgraph.service.sparql.text import remote_targets, tokens, where_brace
 
 QUERIES_DIR = Path(str(resources.files("newsgraph.queries")))  # package data: found in a checkout and a wheel
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -29,51 +30,6 @@ TYPES = ("entity", "iri", "string", "langstring", "integer", "decimal", "boolean
 PARAM_FIELDS = {"type", "required", "default", "example", "description", "multiple", "values", "min", "max",
                 "fold", "max_length", "var"}
 HEADER_FIELDS = {"summary", "description", "params", "tags"}
-
-
-@dataclass
-class Param:
-    name: str
-    type: str
-    required: bool = False
-    default: str | None = None
-    example: str | None = None
-    description: str = ""
-    multiple: bool = False  # repeated in the request (``?party=a&party=b``): any of them matches
-    values: tuple[str, ...] = ()  # for enum
-    min: int | float | None = None
-    max: int | float | None = None
-    fold: bool = False  # for string: folded like nf:searchKey before it is bound (accent/case-insensitive)
-    max_length: int = 500
-    line: int = 0
-    var: str = ""  # the query's variable, when it differs from the name (a column may need the name)
-
-    def __post_init__(self) -> None:
-        self.var = self.var or self.name
-
-
-@dataclass
-class SavedQuery:
-    name: str
-    file: Path
-    text: str
-    summary: str
-    description: str
-    params: list[Param]
-    columns: list[str]
-    where: int  # offset in ``text`` just after the WHERE group's opening brace
-    tags: list[str] = field(default_factory=list)
-
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
-    def bound(self, values: dict[str, list[ox.NamedNode | ox.Literal]]) -> str:
-        """The query with ``values`` (parameter → checked terms) bound; absent parameters stay unbound."""
-        by_var = {p.var: terms for name, terms in values.items() if (p := self.param(name)) is not None}
-        places = [(self.where, by_var)]
-        for start, stop in union_branches(self.text, self.where):  # copies where the engine can use them
-            places.append((start, {v: ts for v, ts in by_var.items() if binds_surely(self.text, start, stop, v)}))
-        return bind_each(self.text, places)
 
 
 class QueryFileError(InputError):
@@ -168,8 +124,6 @@ def read_query(path: Path) -> SavedQuery:
     for keyword, iri in remote_targets(text):
         line = next((_line(text, t.start) for t in toks if t.kind == "word" and t.text.upper() == keyword), 1)
         problem(line, f"a saved query may not use {keyword} ({iri or 'a variable target'})")
-    from newsgraph.service.sparql.params import BadValue, term  # here: params imports this module
-
     seen_vars: dict[str, str] = {}
     for p in params:
         if p.var in seen_vars:
@@ -266,8 +220,6 @@ def _params(node, line: int, problem) -> list[Param]:
 def _check_runs(text: str, where: int | None, params: list[Param], display: str, problems: list[Problem]) -> list[str]:
     """Parse the query as it will run — on an empty store, once unbound and once with every parameter bound to a
     value of its type — and return its projected columns. Only SELECT queries pass: nothing can write."""
-    from newsgraph.service.sparql.params import example_term
-
     empty = ox.Store()
     try:
         result = empty.query(text, prefixes=PREFIXES)

@@ -35,8 +35,9 @@ import pyoxigraph as ox
 from newsgraph.loaders import Unit
 from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import NF, PREFIXES, Iris
+from newsgraph.service.config import Settings
 from newsgraph.service.store import linkstats
-from newsgraph.service.store.interface import SparqlReads, StoreError
+from newsgraph.service.store.interface import Reader, SparqlReads, StoreError
 from newsgraph.service.store.linkstats import Links, LinkTable
 from newsgraph.service.store.remote import RemoteStore
 
@@ -53,6 +54,10 @@ class Store(SparqlReads):
         self.plain = plain
         #: the version folder this view reads, for noticing that a load made a newer one current
         self.version = version
+        #: what names this view's data for caches shared by several stores in one process: the version
+        #: folder's real path (a version never changes); None where the data can change in place
+        self.cache_key: str | None = (os.path.realpath(Path(location).parent / version)
+                                      if version else None)
         self._links = LinkTable(Path(location).parent / version if version else None)
         self._stats: dict[str, int] | None = None
 
@@ -346,11 +351,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def open_store(location: str) -> Store:
-    """A read view of the store a location names: a folder (its current version), or ``memory:``."""
+def open_store(location: str, settings: Settings | None = None) -> Reader:
+    """A read view of the store a location names: a folder (its current version), ``memory:``, or a
+    SPARQL endpoint (http, https) reached with ``settings``' remote-store options."""
     if location.startswith(("http://", "https://")):
-
-        return RemoteStore.from_env(location)  # type: ignore[return-value]
+        return RemoteStore.from_settings(location, settings or Settings(store=location))
     if location == "memory:":
         return Store(ox.Store(), location)
     path = Path(location)

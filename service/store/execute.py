@@ -30,6 +30,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from newsgraph.loaders.vocab import PREFIXES
+from newsgraph.service.config import Settings
+from newsgraph.service.store.embedded import open_store
 from newsgraph.service.store.interface import StoreError
 from newsgraph.service.web.negotiate import GRAPH, RESULTS, NotAcceptable, choose
 
@@ -126,6 +128,9 @@ def run_request(store, req: Request, conn) -> None:
     except ValueError as e:
         conn.send(("error", 400, f"invalid request: {e}"))
         return
+    except RuntimeError as e:  # the engine refuses what the text asks (an unknown function, a feature it lacks)
+        conn.send(("error", 400, f"the query cannot run: {e}"))
+        return
     except StoreError as e:  # a remote engine's time limit (503), or its refusal or failure (502)
         conn.send(("error", 503 if getattr(e, "status", 0) == 503 else 502, str(e)))
         return
@@ -213,14 +218,13 @@ def isolate_network() -> bool:
         return False
 
 
-def executor_main(conn, location: str, isolate: bool = False) -> None:
+def executor_main(conn, settings: Settings, isolate: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the web worker decides when executors stop
     if isolate and not isolate_network():
         print("newsgraph: executors cannot get a network namespace of their own; SERVICE/LOAD are "
               "stopped by the query check alone", file=sys.stderr)
-    from newsgraph.service.store.embedded import open_store
-
-    store = open_store(location)
+    location = settings.store
+    store = open_store(location, settings)
     while True:
         try:
             req = conn.recv()
@@ -229,23 +233,23 @@ def executor_main(conn, location: str, isolate: bool = False) -> None:
         if req is None:
             return
         if store.is_stale():
-            store = open_store(location)
+            store = open_store(location, settings)
         try:
             run_request(store, req, conn)
         except Exception as e:  # never let one request take the executor down silently
             conn.send(("error", 500, f"internal error: {type(e).__name__}: {e}"))
         if req.op == "update":
-            store = open_store(location)
+            store = open_store(location, settings)
 
 
 # ---- the pool, in the web worker ---------------------------------------------------------------------
 
 
 class _Executor:
-    def __init__(self, location: str, ctx, isolate: bool):
+    def __init__(self, settings: Settings, ctx, isolate: bool):
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=executor_main, args=(child, location, isolate), daemon=True)
+        self.process = ctx.Process(target=executor_main, args=(child, settings, isolate), daemon=True)
         self.process.start()
         child.close()
 
@@ -259,14 +263,18 @@ class _Executor:
 class Pool:
     """Executor processes for one web worker; a request leases one, and kills it when time runs out."""
 
-    def __init__(self, location: str, size: int, timeout: float, isolate: bool = True):
-        self.location = location
-        self.timeout = timeout
+    def __init__(self, settings: Settings, size: int, isolate: bool = True):
+        self.settings = settings
+        self.location = settings.store
+        self.timeout = settings.query_timeout
         self.isolate = isolate
         self._ctx = multiprocessing.get_context("forkserver")
+        # executors fork from a server that has imported this module (and the store) already: a new or
+        # replacement executor is ready in milliseconds instead of re-importing for half a second
+        self._ctx.set_forkserver_preload([__name__])
         self._idle: queue.Queue[_Executor] = queue.Queue()
         for _ in range(size):
-            self._idle.put(_Executor(location, self._ctx, isolate))
+            self._idle.put(_Executor(settings, self._ctx, isolate))
 
     def execute(self, req: Request) -> tuple[int, str | None, Iterator[bytes] | str]:
         """(status, content type, body chunks) or (status, None, message) for an error."""
@@ -328,11 +336,11 @@ class Pool:
 
     def _kill(self, ex: _Executor) -> None:
         ex.kill()
-        self._idle.put(_Executor(self.location, self._ctx, self.isolate))
+        self._idle.put(_Executor(self.settings, self._ctx, self.isolate))
 
     def _replace(self, ex: _Executor) -> _Executor:
         ex.kill()
-        return _Executor(self.location, self._ctx, self.isolate)
+        return _Executor(self.settings, self._ctx, self.isolate)
 
 
 class _Collect:

@@ -46,6 +46,8 @@ class Reader(Protocol):
     location: str
     plain: bool
     version: str | None
+    #: names this view's data for caches kept across stores (None: the data can change in place, keep nothing)
+    cache_key: str | None
 
     def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
               base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import urllib.error
 import urllib.parse
@@ -32,6 +31,7 @@ import pyoxigraph as ox
 from newsgraph.loaders import Unit
 from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import PREFIXES, Iris
+from newsgraph.service.config import Settings
 from newsgraph.service.sparql.text import bind_values, tokens, where_brace
 from newsgraph.service.store.interface import SparqlReads, StoreError
 
@@ -172,10 +172,13 @@ class RemoteStore(SparqlReads):
 
     plain = False
     version: str | None = None  # no versions: every read sees the engine's current state
+    cache_key: str | None = None  # nothing to key a cache on: the engine's data changes in place
 
     def __init__(self, endpoint: str, update_url: str | None = None, user: str | None = None,
-                 password: str | None = None, token: str | None = None, query_timeout: float = 30.0):
+                 password: str | None = None, token: str | None = None, query_timeout: float = 30.0,
+                 gsp_url: str | None = None):
         self.location = endpoint
+        self.gsp_url = gsp_url
         self.endpoint = endpoint
         self.update_url = update_url or endpoint
         self.query_timeout = query_timeout  # the engine is asked to stop there itself (Virtuoso: ``timeout``)
@@ -192,18 +195,15 @@ class RemoteStore(SparqlReads):
         self._virtuoso: bool | None = None
 
     @classmethod
-    def from_env(cls, endpoint: str) -> RemoteStore:
-        env = os.environ
-        return cls(endpoint, env.get("NEWSGRAPH_STORE_UPDATE_URL") or None, env.get("NEWSGRAPH_STORE_USER") or None,
-                   env.get("NEWSGRAPH_STORE_PASSWORD") or None, env.get("NEWSGRAPH_STORE_TOKEN") or None,
-                   float(env.get("NEWSGRAPH_QUERY_TIMEOUT") or 30))
+    def from_settings(cls, endpoint: str, settings: Settings) -> RemoteStore:
+        return cls(endpoint, settings.remote_update_url, settings.remote_user, settings.remote_password,
+                   settings.remote_token, settings.query_timeout, settings.remote_gsp_url)
 
     @property
     def crud_url(self) -> str:
         """Where graphs are replaced whole (Graph Store Protocol): beside the update endpoint."""
-        configured = os.environ.get("NEWSGRAPH_STORE_GSP_URL")
-        if configured:
-            return configured
+        if self.gsp_url:
+            return self.gsp_url
         base, _, last = self.update_url.rstrip("/").rpartition("/")
         return f"{base}/sparql-graph-crud-auth" if last == "sparql-auth" else f"{base}/sparql-graph-crud"
 

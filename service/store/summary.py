@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from newsgraph.loaders.ontology import CLASS_FACT_KINDS
 from newsgraph.loaders.vocab import CLASS_ENTITY_TYPES
-from newsgraph.service.store.embedded import Store
+from newsgraph.service.store.interface import Reader
 
 NEWEST = """
 SELECT ?article ?title ?published ?reference WHERE {
@@ -42,14 +42,14 @@ class Figures:
     by_year: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
-_cache: dict[str | None, Figures] = {}
+_cache: dict[str, Figures] = {}
 _lock = threading.Lock()
 _counting = threading.Lock()  # one count at a time: requests that arrive meanwhile wait for it, not count again
 
 
-def figures(store: Store) -> Figures:
+def figures(store: Reader) -> Figures:
     """The figures of the store's current version, counted once per version."""
-    key = store.version
+    key = store.cache_key  # not the version alone: two stores in one process share this cache
     with _lock:
         found = _cache.get(key) if key else None
     if found is not None:
@@ -67,7 +67,7 @@ def figures(store: Store) -> Figures:
     return f
 
 
-def _count(store: Store) -> Figures:
+def _count(store: Reader) -> Figures:
     f = Figures(triples=len(store))
     f.classes = store.class_counts()
     counts = {cls.value: n for cls, n in f.classes}

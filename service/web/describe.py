@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from newsgraph.loaders.ontology import ROLE_PROPERTIES
 from newsgraph.loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
-from newsgraph.service.store.embedded import Store
+from newsgraph.service.store.interface import Reader
 
 #: incoming links of one property in a resource's description; the rest is paged
 LINKS_PER_PROPERTY = 10
@@ -111,7 +111,7 @@ class Index:
         return {t.object.value for t in self.out.get(s, ()) if t.predicate == RDF.type}
 
 
-def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
+def describe(store: Reader, iri: ox.NamedNode, *, limit: int | None = None,
              only: ox.NamedNode | None = None, outgoing: bool = False, offset: int = 0) -> Description:
     """The description of ``iri``; empty when the store knows nothing of it.
 
@@ -188,7 +188,7 @@ def describe(store: Store, iri: ox.NamedNode, *, limit: int | None = None,
     return d
 
 
-def _document(store: Store, node: ox.NamedNode | ox.BlankNode, doc: ox.NamedNode) -> list[ox.Triple]:
+def _document(store: Reader, node: ox.NamedNode | ox.BlankNode, doc: ox.NamedNode) -> list[ox.Triple]:
     """The triples of ``node`` and of the blank nodes and ``doc#fragment`` parts it leads to, transitively;
     for ``node == doc`` also the parts that point at it (``<f#evidence> oa:hasBody <f>``)."""
     out: list[ox.Triple] = []
@@ -212,18 +212,18 @@ def _is_part(node, iri: ox.NamedNode) -> bool:
     return isinstance(node, ox.NamedNode) and node.value.startswith(iri.value + "#")
 
 
-def _counts(store: Store, iri: ox.NamedNode, query: str) -> list[tuple[ox.NamedNode, int]]:
+def _counts(store: Reader, iri: ox.NamedNode, query: str) -> list[tuple[ox.NamedNode, int]]:
     """(property, number of distinct resources linked through it), by property."""
     rows = store.query(query, substitutions={_R: iri})
     return sorted(((row["p"], int(row["n"].value)) for row in rows), key=lambda c: c[0].value)
 
 
-def _outgoing_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, limit: int) -> list:
+def _outgoing_page(store: Reader, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, limit: int) -> list:
     rows = store.query(f"{OUT_PAGE} LIMIT {int(limit)} OFFSET {int(offset)}", substitutions={_R: iri, _P: prop})
     return [row["o"] for row in rows]
 
 
-def _incoming_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, total: int, offset: int,
+def _incoming_page(store: Reader, iri: ox.NamedNode, prop: ox.NamedNode, total: int, offset: int,
                    limit: int) -> tuple[list[ox.NamedNode | ox.BlankNode], bool]:
     """One page of the subjects linking to ``iri`` through ``prop``, and whether it is newest first (facts
     by their latest day, articles by publication): only groups small enough to sort are."""
@@ -237,7 +237,7 @@ def _incoming_page(store: Store, iri: ox.NamedNode, prop: ox.NamedNode, total: i
     return list(dict.fromkeys(row["s"] for row in rows)), False
 
 
-def _newest_first(store: Store, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
+def _newest_first(store: Reader, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
     """The whole (small) group, newest first: a fact by its latest day, an article by its publication; undated
     last; ties by the resource (blank nodes before IRIs, as SPARQL orders them).
 
@@ -275,7 +275,7 @@ def _instant(term) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def _labels(store: Store, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:
+def _labels(store: Reader, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:
     """Labels and types of the linked resources (headline and date for articles), and labels of the types."""
     wanted = [n for n in dict.fromkeys(nodes) if isinstance(n, ox.NamedNode) and n != skip]
     out = store.about(wanted, [RDF.type, RDFS.label])

@@ -155,11 +155,6 @@ def date_text(index: Index, fact) -> str:
     return ""
 
 
-def sort_key(index: Index, fact) -> str:
-    latest = index.value(fact, NF.latest)
-    return latest.value if latest is not None else ""
-
-
 @dataclass
 class Link:
     text: str

@@ -10,11 +10,15 @@ from __future__ import annotations
 import hmac
 from urllib.parse import parse_qs
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from newsgraph.service.sparql.text import MAX_NESTING, DatasetConflict, nesting_depth, remote_targets, with_using
 from newsgraph.service.store.execute import Busy, Request, Timeout
+from newsgraph.service.web import display
+from newsgraph.service.web.errors import HttpError, text_response
 from newsgraph.service.web.negotiate import FORMATS, GRAPH, NotAcceptable, choose
+from newsgraph.service.web.ui import START_QUERY, examples, prologue
 
 bp = Blueprint("sparql", __name__)
 
@@ -28,22 +32,6 @@ QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
 
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
-
-
-def plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
-
-
-@bp.errorhandler(ProtocolError)
-def protocol_error(e: ProtocolError) -> Response:
-    return plain(e.status, str(e), e.headers)
-
-
 def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
     """All protocol parameters (URL and form body), and the query or update text of a direct POST."""
     params = {k: list(v) for k, v in parse_qs(request.query_string.decode("utf-8", "replace"),
@@ -53,9 +41,9 @@ def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
     media = (request.mimetype or "").lower()
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise ProtocolError(415, f"the request body must be UTF-8, not {charset}")
+        raise HttpError(415, f"the request body must be UTF-8, not {charset}")
     if not media:
-        raise ProtocolError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
+        raise HttpError(400, "a POST needs a Content-Type: application/x-www-form-urlencoded, "
                                  f"{QUERY} or {UPDATE}")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     # a chunked body has no Content-Length, and Werkzeug's stream quietly stops at the limit: read
@@ -63,11 +51,11 @@ def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
     stream = request.stream if request.content_length is not None else request.environ["wsgi.input"]
     body = stream.read(limit + 1)
     if len(body) > limit:
-        raise ProtocolError(413, f"the request body is larger than {limit // 1024} KiB")
+        raise HttpError(413, f"the request body is larger than {limit // 1024} KiB")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ProtocolError(400, f"the request body is not valid UTF-8 (byte {e.start})") from None
+        raise HttpError(400, f"the request body is not valid UTF-8 (byte {e.start})") from None
     if media == FORM:
         for k, v in parse_qs(text, keep_blank_values=True).items():
             params.setdefault(k, []).extend(v)
@@ -76,37 +64,37 @@ def _params() -> tuple[dict[str, list[str]], str | None, str | None]:
         return params, text, None
     if media == UPDATE:
         return params, None, text
-    raise ProtocolError(415, f"unsupported Content-Type {media}: use {FORM}, {QUERY} or {UPDATE}")
+    raise HttpError(415, f"unsupported Content-Type {media}: use {FORM}, {QUERY} or {UPDATE}")
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
     values = params.get(name, [])
     if len(values) > 1:
-        raise ProtocolError(400, f"give one `{name}` parameter, not {len(values)}")
+        raise HttpError(400, f"give one `{name}` parameter, not {len(values)}")
     return values[0] if values else None
 
 
 def _check_remote(text: str) -> None:
     """Refused before the engine sees it: a remote target (SSRF), or nesting that would crash its parser."""
     if (depth := nesting_depth(text)) > MAX_NESTING:
-        raise ProtocolError(400, f"the query nests {depth} levels deep; at most {MAX_NESTING} are accepted")
+        raise HttpError(400, f"the query nests {depth} levels deep; at most {MAX_NESTING} are accepted")
     allow = current_app.config["NEWSGRAPH"].service_allow
     for keyword, iri in remote_targets(text):
         if iri is None or not any(iri.startswith(prefix) for prefix in allow):
             target = f"<{iri}>" if iri else "a target that is not a plain IRI"
-            raise ProtocolError(400, f"{keyword} {target} is not allowed: this endpoint does not fetch remote data"
+            raise HttpError(400, f"{keyword} {target} is not allowed: this endpoint does not fetch remote data"
                                      + (" (allowed prefixes: " + " ".join(allow) + ")" if allow else ""))
 
 
 def _check_token() -> None:
     token = current_app.config["NEWSGRAPH"].update_token
     if not token:
-        raise ProtocolError(403, "updates are disabled: the service has no NEWSGRAPH_UPDATE_TOKEN")
+        raise HttpError(403, "updates are disabled: the service has no NEWSGRAPH_UPDATE_TOKEN")
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise ProtocolError(401, "updates need Authorization: Bearer <token>",
-                            {"WWW-Authenticate": 'Bearer realm="newsgraph"'})
+        raise HttpError(401, "updates need Authorization: Bearer <token>",
+                        headers={"WWW-Authenticate": 'Bearer realm="newsgraph"'})
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -114,16 +102,16 @@ def sparql() -> Response:
     params, direct_query, direct_update = _params()
     form_query, form_update = _one(params, "query"), _one(params, "update")
     if request.method == "GET" and form_update is not None:
-        raise ProtocolError(400, "updates must be sent with POST")
+        raise HttpError(400, "updates must be sent with POST")
     given = [x for x in (direct_query, direct_update, form_query, form_update) if x is not None]
     if len(given) > 1:
-        raise ProtocolError(400, "give either one query or one update")
+        raise HttpError(400, "give either one query or one update")
     if not given:
         if request.method == "GET":
             return service_description()
         if _format(params) == "html":  # the editor's form, sent empty
             return _html_results(None)
-        raise ProtocolError(400, "no query or update in the request")
+        raise HttpError(400, "no query or update in the request")
     base = request.base_url
     if direct_update is not None or form_update is not None:
         _check_token()
@@ -132,18 +120,18 @@ def sparql() -> Response:
         try:
             text = with_using(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
         except DatasetConflict as e:
-            raise ProtocolError(400, str(e)) from None
+            raise HttpError(400, str(e)) from None
         return _execute(Request("update", text, base))
     text = direct_query if direct_query is not None else form_query
     fmt = _format(params)
     try:
         _check_remote(text)
         if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
-            raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
+            raise HttpError(400, "using-graph-uri and using-named-graph-uri apply to updates; "
                                      "queries take default-graph-uri and named-graph-uri")
-    except ProtocolError as e:
+    except HttpError as e:
         if fmt == "html":  # the editor again, with the query and what is wrong with it
-            return editor_page(text, error=str(e), status=e.status)
+            return editor_page(text, error=e.detail, status=e.status)
         raise
     default_graphs = [g for g in params.get("default-graph-uri", []) if g not in DEFAULT_GRAPH_NAMES]
     req = Request("query", text, base, default_graphs, params.get("named-graph-uri", []),
@@ -158,10 +146,6 @@ HTML_ROWS = 1000  # rows an HTML answer shows; the downloads have them all
 
 def _html_results(req: Request | None) -> Response:
     """A SELECT's first rows as a table on the editor's page: what a browser without script gets."""
-    import pyoxigraph as ox
-
-    from newsgraph.service.web import display
-
     columns, rows, more, error, status = None, [], False, None, 200
     base = current_app.config["NEWSGRAPH"].base
     if req is not None:
@@ -191,8 +175,6 @@ def _html_results(req: Request | None) -> Response:
 
 def editor_page(text: str = "", columns=None, rows=(), more: bool = False, error: str | None = None,
                 status: int = 200) -> Response:
-    from newsgraph.service.web.ui import START_QUERY, examples, prologue
-
     store = current_app.extensions["newsgraph.store"].get()
     body = render_template("sparql.html", title="SPARQL", html_lang="en", text=text or START_QUERY,
                            prologue=prologue(), examples=examples(store), base=current_app.config["NEWSGRAPH"].base,
@@ -221,13 +203,13 @@ def _execute(req: Request) -> Response:
     try:
         status, content_type, body = runner.execute(req)
     except Timeout as e:
-        return plain(503, f"{e}; narrow the query (LIMIT, more selective patterns) or ask the operator "
+        return text_response(503, f"{e}; narrow the query (LIMIT, more selective patterns) or ask the operator "
                           "for a longer NEWSGRAPH_QUERY_TIMEOUT", {"Retry-After": "1"})
     except Busy as e:
-        return plain(503, str(e), {"Retry-After": "1"})
+        return text_response(503, str(e), {"Retry-After": "1"})
     if content_type is None:
         if body:
-            return plain(status, body)
+            return text_response(status, body)
         response = Response(status=status)  # an update: 204, no body and so no Content-Type
         del response.headers["Content-Type"]
         return response
@@ -259,8 +241,6 @@ SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 
 
 def service_description() -> Response:
-    import pyoxigraph as ox
-
     store = current_app.extensions["newsgraph.store"].get()
     settings = current_app.config["NEWSGRAPH"]
     languages = "sd:SPARQL11Query" + (", sd:SPARQL11Update" if settings.update_token else "")
@@ -270,7 +250,7 @@ def service_description() -> Response:
         fmt = choose(SD_FORMATS, request.headers.get("Accept"), _format(
             {k: request.args.getlist(k) for k in ("format", "output")}))
     except NotAcceptable as e:
-        return plain(406, str(e))
+        return text_response(406, str(e))
     if fmt.name == "html":  # a browser: the editor (SPARQL clients ask for RDF, and */* gets Turtle)
         return editor_page()
     triples = ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)

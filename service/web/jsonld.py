@@ -1,11 +1,15 @@
-"""JSON-LD in compacted form, against the context the service publishes at ``/context.jsonld``.
+"""JSON-LD in compacted form, with its context inline (the one published at ``/context.jsonld``).
 
 pyoxigraph writes expanded JSON-LD (full IRIs everywhere). People and JavaScript code read the
 compacted form far more easily, and the context that compacts it is small and fixed — the prefixes
 the data uses — so the compaction is done here, for that context only: keys and ``@id``/``@type``
 values become compact IRIs (``nf:participant``, ``wd:Q863``), strings become plain JSON strings,
 and every other literal keeps its lexical form with its ``@language`` or ``@type``. A JSON-LD
-processor that expands the output against the published context gets back exactly the triples.
+processor that expands the output gets back exactly the triples.
+
+The context is written into every document rather than named by URL: a client offline, behind a
+proxy, or reading a service whose base IRI is not where it runs could not fetch it, and fetching
+remote contexts is a risk consumers rightly avoid. It is a few hundred bytes.
 """
 
 from __future__ import annotations
@@ -31,12 +35,12 @@ def compact_iri(iri: str, plain: frozenset[str] = frozenset()) -> str:
     return iri
 
 
-def compact(triples: Iterable[ox.Triple], context_url: str) -> bytes:
+def compact(triples: Iterable[ox.Triple]) -> bytes:
     """A JSON-LD document of ``triples``: one node object per subject, in a ``@graph``.
 
     An IRI whose scheme is one of the prefix names (``wd:Q1`` as an IRI of its own) would be read as a
-    compact IRI and expanded: the document then switches that prefix off (``{"wd": null}`` after the
-    published context) and writes its IRIs in full, so it still expands to exactly its triples.
+    compact IRI and expanded: the document then leaves that prefix out of its context and writes its
+    IRIs in full, so it still expands to exactly its triples.
     """
     triples = list(triples)
     terms = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
@@ -71,5 +75,5 @@ def compact(triples: Iterable[ox.Triple], context_url: str) -> bytes:
         node = nodes[key]
         ordered = sorted(node, key=lambda k: (k not in ("@id", "@type"), k != "@id", k))
         graph.append({k: (node[k][0] if isinstance(node[k], list) and len(node[k]) == 1 else node[k]) for k in ordered})
-    context: object = [context_url, {prefix: None for prefix in sorted(plain)}] if plain else context_url
+    context = {prefix: ns for prefix, ns in CONTEXT["@context"].items() if prefix not in plain}
     return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=2).encode()

@@ -26,7 +26,7 @@ from newsgraph.service.web import display
 from newsgraph.service.web.charts import counterparts, relations, timeline
 from newsgraph.service.web.conditional import respond
 from newsgraph.service.web.describe import Description, Index, LinkGroup, describe
-from newsgraph.service.web.endpoint import plain
+from newsgraph.service.web.errors import HttpError, text_response
 from newsgraph.service.web.jsonld import CONTEXT, compact, compact_iri
 from newsgraph.service.web.negotiate import PAGE_FORMATS, SUFFIX_OF, SUFFIXES, Format, NotAcceptable, choose
 
@@ -44,15 +44,6 @@ bp.record_once(lambda state: state.app.url_map.converters.setdefault("anypath", 
 
 RDF_PAGE_FORMATS = tuple(f for f in PAGE_FORMATS if f.engine is not None)
 ENTITY_KINDS = {cls.value for cls in ENTITY_CLASSES.values()}
-
-
-class BadRequest(Exception):
-    pass
-
-
-@bp.errorhandler(BadRequest)
-def bad_request(e: BadRequest) -> Response:
-    return plain(400, str(e))
 
 
 @dataclass
@@ -88,14 +79,14 @@ def negotiated(path: str, suffix: str | None, render: Callable[[Format], Answer]
     if suffix is not None:
         fmt = SUFFIXES.get(suffix)
         if fmt not in formats:
-            return plain(404, f"{path} has no .{suffix} form; it has " + ", ".join(
+            return text_response(404, f"{path} has no .{suffix} form; it has " + ", ".join(
                 "." + SUFFIX_OF[f.name] for f in formats if f.name in SUFFIX_OF))
         vary = ["Accept-Language"] if fmt.name == "html" else []
     else:
         try:
             fmt = choose(formats, request.headers.get("Accept"), request.args.get("format"))
         except NotAcceptable as e:
-            return plain(406, str(e), {"Link": alternates, "Vary": "Accept"})
+            return text_response(406, str(e), {"Link": alternates, "Vary": "Accept"})
         vary = ["Accept", "Accept-Language"]
     langs = languages() if fmt.name == "html" else []
     cache = current_app.extensions.get("newsgraph.cache")
@@ -157,7 +148,7 @@ def check_rdfxml(triples: list[ox.Triple]) -> None:
 
 def rdf_bytes(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
     if fmt.name == "jsonld":
-        return compact(triples, _base() + "context.jsonld")
+        return compact(triples)
     if fmt.name == "rdfxml":
         check_rdfxml(triples)
     prefixes = {**PREFIXES, **(prefixes or {})} if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
@@ -171,7 +162,7 @@ def not_found_rdf(iri: str, fmt: Format) -> bytes:
     if fmt.name in ("turtle", "ntriples"):
         return f"# {shown} is not described here\n".encode()
     if fmt.name == "jsonld":
-        return compact([], _base() + "context.jsonld")
+        return compact([])
     if fmt.name == "rdfxml":
         return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {shown} is not described here -->\n'
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode()
@@ -239,22 +230,22 @@ def _paging() -> tuple[ox.NamedNode | None, bool, int]:
     prop, offset = request.args.get("property"), request.args.get("offset", "0")
     direction = request.args.get("direction", "in")
     if direction not in ("in", "out"):
-        raise BadRequest(f"direction must be in (links to the resource) or out (links from it), not {direction!r}")
+        raise HttpError(400, f"direction must be in (links to the resource) or out (links from it), not {direction!r}")
     try:
         start = int(offset)
         if start < 0:
             raise ValueError
     except ValueError:
-        raise BadRequest(f"offset must be a whole number ≥ 0, not {offset!r}") from None
+        raise HttpError(400, f"offset must be a whole number ≥ 0, not {offset!r}") from None
     if not prop:
         if "offset" in request.args or "direction" in request.args:
-            raise BadRequest("offset and direction page the links of one property: give property= as well")
+            raise HttpError(400, "offset and direction page the links of one property: give property= as well")
         return None, False, 0
     prefix, colon, local = prop.partition(":")
     iri = PREFIXES[prefix] + local if colon and prefix in PREFIXES else prop
     found = node(iri)
     if found is None or ":" not in iri:
-        raise BadRequest(f"property must be an IRI or a prefixed name (nf:participant), not {prop!r}")
+        raise HttpError(400, f"property must be an IRI or a prefixed name (nf:participant), not {prop!r}")
     return found, direction == "out", start
 
 

@@ -8,7 +8,7 @@ and ``/health`` are described beside them, so one document covers what a client 
 
 from __future__ import annotations
 
-from newsgraph.service.sparql.saved_queries import Param, SavedQuery
+from newsgraph.service.sparql.definitions import Param, SavedQuery
 
 VERSION = "0.1.0"
 ENTITY_PATTERN = r"^(https?://\S+|[a-z0-9][a-z0-9-]*|Q[1-9][0-9]*)$"

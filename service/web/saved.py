@@ -18,12 +18,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from newsgraph.loaders.vocab import XSD
+from newsgraph.service.sparql.definitions import SavedQuery
 from newsgraph.service.sparql.params import Checked, EntityResolver, check
-from newsgraph.service.sparql.saved_queries import SavedQuery
 from newsgraph.service.store.execute import Busy, Request, StreamAborted, Timeout, term_json
 from newsgraph.service.web import display
 from newsgraph.service.web.conditional import respond
+from newsgraph.service.web.errors import HttpError
 from newsgraph.service.web.negotiate import SAVED_FORMATS, Format, NotAcceptable, choose
+from newsgraph.service.web.openapi import document
 
 bp = Blueprint("saved", __name__)
 
@@ -36,15 +38,6 @@ NUMBERS = {XSD.integer.value: int, XSD.int.value: int, XSD.long.value: int, XSD.
 
 def queries() -> dict[str, SavedQuery]:
     return current_app.extensions["newsgraph.queries"]
-
-
-def problem(status: int, title: str, detail: str, invalid: list[dict] | None = None) -> Response:
-    """An RFC 9457 problem document: what went wrong, and for bad parameters each one and why."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if invalid:
-        body["invalid-params"] = invalid
-    return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status,
-                    content_type="application/problem+json")
 
 
 def describe_query(q: SavedQuery) -> dict:
@@ -63,7 +56,7 @@ def listing() -> Response:
     try:
         fmt = choose((SAVED_FORMATS[0], SAVED_FORMATS[-1]), request.headers.get("Accept"), request.args.get("format"))
     except NotAcceptable as e:
-        return problem(406, "Not acceptable", str(e))
+        raise HttpError(406, str(e), title="Not acceptable") from None
     items = [describe_query(q) for q in queries().values()]
     if fmt.name == "html":
         body = render_template("queries.html", title="Saved queries", queries=list(queries().values()),
@@ -77,7 +70,7 @@ def listing() -> Response:
 def run(name: str) -> Response:
     q = queries().get(name)
     if q is None:
-        return problem(404, "No such query", f"there is no saved query {name!r}; GET /queries lists them")
+        raise HttpError(404, f"there is no saved query {name!r}; GET /queries lists them", title="No such query")
     given: dict[str, list[str]] = {}
     for source in (request.args, request.form if request.method == "POST" else None):
         if source is not None:
@@ -94,7 +87,7 @@ def run(name: str) -> Response:
     try:
         fmt = choose(SAVED_FORMATS, request.headers.get("Accept"), named)
     except NotAcceptable as e:
-        return problem(406, "Not acceptable", str(e))
+        raise HttpError(406, str(e), title="Not acceptable") from None
     store = current_app.extensions["newsgraph.store"].get()
     checked = check(q, given, EntityResolver(store))
     invalid += checked.problems
@@ -104,7 +97,8 @@ def run(name: str) -> Response:
             page = _page(q, [] if first_visit else invalid, None, [], limit, offset, False, given)
             return Response(page, status=200 if first_visit else 400, content_type=fmt.content_type,
                             headers={"Vary": "Accept"})
-        return problem(400, "Invalid parameters", "; ".join(f"{p['name']}: {p['reason']}" for p in invalid), invalid)
+        raise HttpError(400, "; ".join(f"{p['name']}: {p['reason']}" for p in invalid), title="Invalid parameters",
+                        invalid=invalid)
     cache = current_app.extensions.get("newsgraph.cache")
     key = ("saved", store.version, q.name, tuple(sorted((k, tuple(map(str, v))) for k, v in checked.terms.items())),
            limit, offset, fmt.name, tuple(sorted((k, tuple(v)) for k, v in given.items()))) \
@@ -113,10 +107,7 @@ def run(name: str) -> Response:
     if hit is not None:
         more, body = hit
     else:
-        try:
-            columns, rows, more = _rows(q, checked, limit, offset)
-        except _Failed as e:
-            return e.response
+        columns, rows, more = _rows(q, checked, limit, offset)
         if fmt.name == "html":
             body = _page(q, [], columns, rows, limit, offset, more, given)
         else:
@@ -128,11 +119,6 @@ def run(name: str) -> Response:
     if links:
         headers["Link"] = ", ".join(links)
     return respond(body, fmt.content_type, headers)
-
-
-class _Failed(Exception):
-    def __init__(self, response: Response):
-        self.response = response
 
 
 def _whole(paging: dict, name: str, default: int, low: int, high: int, invalid: list) -> int:
@@ -155,16 +141,16 @@ def _rows(q: SavedQuery, checked: Checked, limit: int, offset: int) -> tuple[lis
     try:
         status, content_type, body = runner.execute(req)
     except Timeout as e:
-        raise _Failed(problem(503, "Query stopped", f"{e}; narrow it with more selective parameters")) from None
+        raise HttpError(503, f"{e}; narrow it with more selective parameters", title="Query stopped") from None
     except Busy as e:
-        raise _Failed(problem(503, "Busy", str(e))) from None
+        raise HttpError(503, str(e), title="Busy") from None
     if content_type is None:
         current_app.logger.error("saved query %s failed: %s", q.name, body)
-        raise _Failed(problem(status if status >= 500 else 500, "Query failed", f"the saved query failed: {body}"))
+        raise HttpError(status if status >= 500 else 500, f"the saved query failed: {body}", title="Query failed")
     try:
         data = b"".join(body)
     except StreamAborted as e:  # the time limit or a failure struck after the first rows had come
-        raise _Failed(problem(503, "Query stopped", f"{e}; narrow it with more selective parameters")) from None
+        raise HttpError(503, f"{e}; narrow it with more selective parameters", title="Query stopped") from None
     results = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
     columns = [v.value for v in results.variables]
     rows = [[solution[c] for c in columns] for solution in results]
@@ -172,7 +158,7 @@ def _rows(q: SavedQuery, checked: Checked, limit: int, offset: int) -> tuple[lis
     return columns, rows[:limit], more
 
 
-def plain(term) -> object:
+def json_value(term) -> object:
     """A term as a plain JSON value: IRIs as strings, numbers as numbers, dates and text as strings.
     A number JSON cannot write (INF, NaN) stays its lexical form."""
     if term is None:
@@ -202,7 +188,7 @@ def _serialise(q: SavedQuery, checked: Checked, columns: list[str], rows: list, 
                limit: int, offset: int, given: dict) -> bytes:
     if fmt.name == "rows":
         doc = {"query": q.name, "params": checked.echo, "columns": columns,
-               "rows": [{c: plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+               "rows": [{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
                "limit": limit, "offset": offset}
         if more:
             doc["next"] = _url(q, given, limit, offset + limit)
@@ -263,8 +249,6 @@ def _page(q: SavedQuery, problems: list[dict], columns, rows, limit: int, offset
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    from newsgraph.service.web.openapi import document
-
     body = json.dumps(document(queries(), request.url_root), ensure_ascii=False, indent=2).encode()
     return respond(body, "application/json; charset=utf-8", {}, cache_control="public, max-age=300")
 
@@ -272,8 +256,6 @@ def openapi() -> Response:
 @bp.get("/api")
 def api_page() -> Response:
     """The API documentation, rendered here from the OpenAPI document (no script, no CDN)."""
-    from newsgraph.service.web.openapi import document
-
     doc = document(queries(), request.url_root)
     operations = []
     for path, methods in doc["paths"].items():
