@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from .ontology import SHAPES_FILE
+from .shaclcore import VIOLATION, Validator
 
 
 @dataclass(frozen=True)
@@ -25,11 +27,11 @@ class Violation:
     message: str
 
 
-@lru_cache(maxsize=1)
-def shapes_graph():
+@lru_cache(maxsize=4)
+def shapes_graph(shapes: Path = SHAPES_FILE):
     import rdflib  # only the pyshacl engine needs rdflib; importing it costs 0.1 s per process
 
-    return rdflib.Graph().parse(SHAPES_FILE, format="turtle")
+    return rdflib.Graph().parse(shapes, format="turtle")
 
 
 @lru_cache(maxsize=1)
@@ -46,11 +48,9 @@ def to_rdflib(triples: list[ox.Triple] | list[ox.Quad]):
     return rdflib.Graph().parse(data=data, format="nt")
 
 
-@lru_cache(maxsize=1)
-def fast_validator():
-    from .shaclcore import Validator
-
-    return Validator(SHAPES_FILE)
+@lru_cache(maxsize=4)
+def fast_validator(shapes: Path = SHAPES_FILE) -> Validator:
+    return Validator(shapes)
 
 
 ENGINES = ("fast", "pyshacl")
@@ -61,21 +61,24 @@ def check_engine(engine: str) -> None:
         raise ValueError(f"the SHACL engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
-def validate(triples: list[ox.Triple] | list[ox.Quad], engine: str = "fast") -> list[Violation]:
-    """Violations of the shapes; ``engine`` is "fast" (the compiled validator) or "pyshacl"."""
+def validate(triples: list[ox.Triple] | list[ox.Quad], engine: str = "fast",
+             shapes: Path = SHAPES_FILE) -> list[Violation]:
+    """Violations of the shapes (results of severity sh:Violation: a warning never blocks a load);
+    ``engine`` is "fast" (the compiled validator) or "pyshacl"."""
     check_engine(engine)
     if engine == "pyshacl":
-        return validate_pyshacl(triples)
-    return [Violation(r.focus, r.path, r.message) for r in fast_validator().validate(triples)]
+        return validate_pyshacl(triples, shapes)
+    return [Violation(r.focus, r.path, r.message) for r in fast_validator(shapes).validate(triples)
+            if r.severity == VIOLATION]
 
 
-def validate_pyshacl(triples: list[ox.Triple] | list[ox.Quad]) -> list[Violation]:
+def validate_pyshacl(triples: list[ox.Triple] | list[ox.Quad], shapes: Path = SHAPES_FILE) -> list[Violation]:
     import pyshacl
     import rdflib
     from rdflib.namespace import SH  # imported here: it is slow to import and only loading needs it
 
     data = to_rdflib(triples)
-    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph(), inference="none",
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph(shapes), inference="none",
                                            advanced=True, allow_warnings=False)
     if conforms:
         return []

@@ -53,11 +53,18 @@ class ShapesError(ValueError):
     """The shapes use a SHACL feature this validator does not implement."""
 
 
+VIOLATION = SH + "Violation"
+SEVERITIES = frozenset({VIOLATION, SH + "Warning", SH + "Info"})
+#: sh:flags as pyshacl reads them (the other engine; the two must agree): i and m; any other is refused
+FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE}
+
+
 @dataclass(frozen=True)
 class Result:
     focus: str
     path: str | None
     message: str
+    severity: str = VIOLATION
 
 
 class Graph:
@@ -149,6 +156,7 @@ class Shape:
     properties: list[Shape] = field(default_factory=list)
     message: str | None = None
     deactivated: bool = False
+    severity: str = VIOLATION  # of the results this shape reports itself (nested conformance ignores it)
 
 
 class Validator:
@@ -195,18 +203,27 @@ class Validator:
         shape.message = english[0].value if english else None
         deact = sg.one(node, SH + "deactivated")
         shape.deactivated = isinstance(deact, ox.Literal) and deact.value == "true"
-        for key in ("minCount", "maxCount", "minLength", "maxLength", "qualifiedMinCount", "qualifiedMaxCount"):
+        severity = sg.one(node, SH + "severity")
+        if severity is not None:
+            if severity.value not in SEVERITIES:
+                raise ShapesError(f"shape {node} has sh:severity {severity}: the fast validator knows "
+                                  "sh:Violation, sh:Warning and sh:Info")
+            shape.severity = severity.value
+        for key in ("minCount", "maxCount", "minLength", "maxLength"):  # qualified counts: with their shape below
             for v in sg.values(node, SH + key):
-                if key.startswith("qualified"):
-                    continue
                 shape.checks.append((key, int(v.value)))
         for key in ("datatype", "class", "nodeKind", "hasValue", "lessThan"):
             shape.checks += [(key, v) for v in sg.values(node, SH + key)]
         for key in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
             shape.checks += [(key, _number(v)) for v in sg.values(node, SH + key)]
+        flags = sg.one(node, SH + "flags")
+        re_flags = 0
+        for flag in flags.value if flags is not None else "":
+            if flag not in FLAGS:
+                raise ShapesError(f"shape {node} has sh:flags {flags.value!r}: the fast validator implements "
+                                  f"{' and '.join(FLAGS)}, as pyshacl does")
+            re_flags |= FLAGS[flag]
         for v in sg.values(node, SH + "pattern"):
-            flags = sg.one(node, SH + "flags")
-            re_flags = re.IGNORECASE if flags is not None and "i" in flags.value else 0
             shape.checks.append(("pattern", re.compile(v.value, re_flags)))
         for v in sg.values(node, SH + "in"):
             shape.checks.append(("in", set(sg.rdf_list(v))))
@@ -298,7 +315,7 @@ class Validator:
                     failures += not self._value_ok(key, arg, v, g)
         if failures:  # one result per failure, like pyshacl; identical ones collapse in validate()
             name = focus.value if isinstance(focus, ox.NamedNode) else str(focus)
-            out.append(Result(name, path, shape.message or _default_message(shape)))
+            out.append(Result(name, path, shape.message or _default_message(shape), shape.severity))
         for prop in shape.properties:
             for v in values:
                 self._validate(prop, v, g, out)

@@ -87,3 +87,69 @@ def test_mutations_are_many_and_most_are_caught():
 @pytest.mark.parametrize("graph", [g for _, g in CASES], ids=[n for n, _ in CASES])
 def test_engines_agree(graph):
     assert validate(graph, "fast") == validate(graph, "pyshacl")
+
+
+# ---- sh:severity and sh:flags: both engines implement them the same way, or the fast one refuses ----------
+
+PROBE_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:Probe a sh:NodeShape ; sh:targetClass ex:T ;
+  sh:property [ sh:path ex:code ; sh:pattern "^abc$" ; sh:flags "i" ; sh:message "code: abc, any case" ] ;
+  sh:property [ sh:path ex:lines ; sh:pattern "^two$" ; sh:flags "m" ; sh:message "lines: a line 'two'" ] ;
+  sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:severity sh:Warning ; sh:message "name: advised" ] ;
+  sh:property [ sh:path ex:note ; sh:maxLength 3 ; sh:severity sh:Info ; sh:message "note: short" ] ;
+  sh:property [ sh:path ex:id ; sh:minCount 1 ; sh:severity sh:Violation ; sh:message "id: required" ] .
+"""
+EX = "http://example.org/"
+
+
+def probe(**values: str) -> list[ox.Triple]:
+    node = ox.NamedNode(EX + "x")
+    triples = [ox.Triple(node, RDF.type, ox.NamedNode(EX + "T"))]
+    triples += [ox.Triple(node, ox.NamedNode(EX + k), ox.Literal(v)) for k, v in values.items()]
+    return triples
+
+
+PROBES = {
+    "all-good": probe(code="abc", lines="one\ntwo", name="X", note="ok", id="1"),
+    "code-upper-case-passes": probe(code="ABC", lines="two", name="X", id="1"),
+    "code-wrong": probe(code="abd", lines="two", name="X", id="1"),
+    "multiline-match": probe(code="abc", lines="one\ntwo\nthree", id="1"),
+    "multiline-no-match": probe(code="abc", lines="one two", id="1"),
+    "warning-only": probe(code="abc", lines="two", id="1"),
+    "info-only": probe(code="abc", lines="two", name="X", note="too long", id="1"),
+    "violation-and-warning": probe(code="abc", lines="two"),
+}
+
+
+@pytest.fixture(scope="module")
+def probe_shapes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("shapes") / "probe.ttl"
+    path.write_text(PROBE_SHAPES, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_engines_agree_on_severity_and_flags(probe_shapes, name):
+    fast = validate(PROBES[name], "fast", probe_shapes)
+    slow = validate(PROBES[name], "pyshacl", probe_shapes)
+    assert fast == slow
+    messages = {v.message for v in fast}
+    assert not messages & {"name: advised", "note: short"}, "a warning or an info result blocked"
+    expected = {"code-wrong": {"code: abc, any case"}, "multiline-no-match": {"lines: a line 'two'"},
+                "violation-and-warning": {"id: required"}}.get(name, set())
+    assert messages == expected
+
+
+@pytest.mark.parametrize("feature, value", [("sh:flags", '"s"'), ("sh:flags", '"x"'), ("sh:flags", '"iq"'),
+                                            ("sh:severity", "<http://example.org/Fatal>")])
+def test_the_fast_engine_refuses_what_it_does_not_implement(tmp_path, feature, value):
+    from newsgraph.loaders.shaclcore import ShapesError, Validator
+
+    path = tmp_path / "shapes.ttl"
+    path.write_text(f"""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:T ; sh:property [ sh:path ex:p ; sh:pattern "a" ; {feature} {value} ] .
+""", encoding="utf-8")
+    with pytest.raises(ShapesError, match=feature.split(":")[1]):
+        Validator(path)

@@ -136,3 +136,44 @@ def test_two_stores_in_one_process_never_share_cached_figures_or_ids(tmp_path):
     assert ids_a == ["testland"] and "testland" not in ids_b and len(ids_b) > 10
     with pytest.raises(BadValue):
         EntityResolver(a).resolve("no-such-entity-anywhere")
+
+
+def test_a_memory_store_replaces_an_article_in_one_step():
+    """A store written in place (memory:) drops and inserts an article's graph in one transaction: a reader
+    meanwhile sees the old article or the new one, never none of it and never a part."""
+    import threading
+
+    from conftest import BASE
+
+    from newsgraph.loaders import Unit, plan_load
+    from newsgraph.loaders.vocab import Iris
+    from newsgraph.service.store.embedded import open_store
+
+    store = open_store("memory:")
+    units = list(plan_load([SEEDS], [], Iris(BASE)).units)
+    with store.writer() as writer:
+        for unit in units:
+            writer.write(unit)
+    article = next(u for u in units if u.kind == "article" and "askanews" in u.file)
+    graph = article.replace[0]
+    quads = list(dict.fromkeys(q for q in article.quads() if q.graph_name == graph))
+    versions = [Unit.of(article.file, "article", [graph], quads[:-40]),
+                Unit.of(article.file, "article", [graph], quads)]
+    sizes: list[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            sizes.append(len(store.quads(graph)))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(60):
+            with store.writer() as writer:
+                assert writer.write(versions[i % 2])
+    finally:
+        done.set()
+        reader.join()
+    assert len(sizes) > 60 and set(sizes) <= {len(quads) - 40, len(quads)}, sorted(set(sizes))[:5]
+    assert set(store.quads(graph)) == set(quads)

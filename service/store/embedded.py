@@ -221,10 +221,8 @@ class Writer:
             return False  # a registry whose triples are all there, or an RDF file loaded as it is
         self.changed = True
         self._loaded = True
-        if self.location is None:  # memory: written in place
-            if unit.replace:
-                self._store.update(";\n".join(f"DROP SILENT GRAPH {g}" for g in unit.replace))
-            self._store.load(unit.data, format=ox.RdfFormat.N_QUADS)
+        if self.location is None:  # memory: written in place, the drop and the insert in one update (one step)
+            self._store.update(replace_update(unit))
             return True
         present = [g for g in unit.replace if g in self._pending_graphs or self._has_graph(g)]
         if present:  # a new article has nothing to drop: no need to stop batching
@@ -308,6 +306,19 @@ class Writer:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def replace_update(unit: Unit) -> str:
+    """One SPARQL update that drops the unit's graphs and inserts its quads: one transaction, so a reader of
+    a store written in place never sees the article gone, or half there."""
+    by_graph: dict[str, list[str]] = {}
+    for q in unit.quads():
+        graph = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        by_graph.setdefault(graph, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    blocks = [("\n".join(lines) if not g else f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}")
+              for g, lines in by_graph.items()]
+    drops = [f"DROP SILENT GRAPH {g}" for g in unit.replace]
+    return " ;\n".join([*drops, "INSERT DATA {\n" + "\n".join(blocks) + "\n}"])
 
 
 def versions_dir(location: Path) -> Path:
