@@ -199,7 +199,9 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
 
 def _shortcuts(fact: Fact, registry: Registry, iris: Iris, add) -> None:
     v = fact.values
-    if fact.kind == "membership" and v.get("status") == "member":
+    # org:memberOf says "is a member" with no time: written only for a membership reported with status
+    # member and no end; an ended one stays an org:Membership node with its dates (ontology: org:memberOf)
+    if fact.kind == "membership" and v.get("status") == "member" and v.get("end") is None:
         add(entity_node(v["member"], iris, registry), ORG.memberOf, entity_node(v["organization"], iris, registry))
     elif fact.kind == "meeting":
         people = [entity_node(p, iris, registry) for p in dict.fromkeys(v["participants"])]
@@ -212,18 +214,22 @@ def _shortcuts(fact: Fact, registry: Registry, iris: Iris, add) -> None:
 def claim_bounds(fact: Fact, article: Article):
     """First and last day the fact's date can be.
 
-    A membership claim is dated by its ``as_of``, else its ``start``, else the article's publication
-    (contract §3.1); other facts by ``date`` or ``start``, else by their ``date_after``/``date_before``.
+    The first: a membership claim is dated by its ``as_of``, else its ``start``, else the article's
+    publication (contract §3.1); other facts by ``date`` or ``start``, else by their ``date_after``. The
+    last: the latest day any of its dates allows — its ``end`` (a meeting of 21–22 November ends on the
+    22nd), its ``date_before``, the last day of a year or a month given as such — so that every query
+    that filters by date with ``nf:latest`` keeps a fact that lasted into the period asked.
     """
     v = fact.values
     if fact.kind == "membership":
         d = v.get("as_of") or v.get("start") or article.published
-        return (d.earliest, d.latest) if d is not None else (None, None)
-    d = v.get("date") or v.get("start")
-    if d is not None:
-        return d.earliest, d.latest
-    after, before = v.get("date_after"), v.get("date_before")
-    return (after.earliest if after else None), (before.latest if before else None)
+        first = d.earliest if d is not None else None
+    else:
+        d = v.get("date") or v.get("start")
+        after = v.get("date_after")
+        first = d.earliest if d is not None else after.earliest if after is not None else None
+    lasts = [x.latest for x in (d, v.get("end"), v.get("date_before")) if x is not None]
+    return first, max(lasts) if lasts else None
 
 
 def referenced_type_quads(mapped: Mapped, registry: Registry, iris: Iris) -> list[ox.Triple]:
