@@ -28,8 +28,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/newsgraph load --store $(STORE) --if-empty seeds/
 	$(BIN)/newsgraph serve --store $(STORE) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test browser virtuoso
-	$(BIN)/ruff check .
+test: $(VENV)/.installed-test lint browser virtuoso
 	$(BIN)/python -m pytest
 
 # the browser tests drive Debian's chromium (Playwright from PyPI, never `playwright install`);
@@ -44,8 +43,18 @@ virtuoso:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) \
 		|| { echo "make: cannot install virtuoso-opensource (Debian package)"; test "$$CI" != true; }
 
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-test typecheck
 	$(BIN)/ruff check .
+
+# mypy over the store and the loaders (settings in pyproject.toml, [tool.mypy]). mypy cannot follow the
+# package-dir mapping of service/, loaders/… into newsgraph.*, so it reads them through build/typecheck,
+# a tree of symlinks made here (again on every run: a fresh clone has no build/)
+TYPECHECK := build/typecheck
+.PHONY: typecheck
+typecheck: $(VENV)/.installed-test
+	@mkdir -p $(TYPECHECK)/newsgraph
+	@for d in service loaders ontology queries; do ln -sfn ../../../$$d $(TYPECHECK)/newsgraph/$$d; done
+	cd $(TYPECHECK) && $(abspath $(BIN))/mypy --config-file $(abspath pyproject.toml) -p newsgraph.service.store -p newsgraph.loaders
 
 # the scale benchmark (1k, 10k, 100k articles; about an hour on 2 cores) writes BENCHMARKS.md and bench/latency.png;
 # BENCH_SIZES=1000,10000 for a shorter run, BENCH_ARGS=--reuse to keep corpora and stores between runs

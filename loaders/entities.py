@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .records import Entity, Problem
@@ -51,7 +51,7 @@ class Registry:
     def get(self, entity_id: str) -> Entity | None:
         return self._by_id.get(entity_id)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Entity]:
         return iter(self._by_id.values())
 
     def declare(self, e: Entity) -> tuple[Entity | None, list[Problem]]:
@@ -111,8 +111,10 @@ class Registry:
     def closest(self, name: str) -> list[Entity]:
         """Entities whose id or name is spelled most like ``name``, for "did you mean" hints."""
         self.resolve_name(name)  # builds the name index
-        close = difflib.get_close_matches(normalise_name(name), list(self._names or {}), n=1, cutoff=0.75)
-        return [self._by_id[i] for c in close for i in sorted(self._names[c])][:1]
+        names = self._names
+        assert names is not None
+        close = difflib.get_close_matches(normalise_name(name), list(names), n=1, cutoff=0.75)
+        return [self._by_id[i] for c in close for i in sorted(names[c])][:1]
 
     def resolve_name(self, name: str) -> list[Entity]:
         """Entities whose id, label or alias matches ``name`` (case, accents and spacing ignored)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -27,7 +28,7 @@ from .entities import Registry
 from .mapping import Mapped, entity_quads, map_article, referenced_type_quads
 from .records import Entity, Problem
 from .sheets import SheetFile, check_references, read_yaml_file, referenced_ids
-from .units import Unit
+from .units import Unit, nquads
 from .vocab import NF, Iris
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -149,6 +150,7 @@ def _read(path: Path) -> SheetFile:
 
 
 def _unit(item: tuple[SheetFile, list[Entity]]) -> tuple[Unit | None, list[Problem]]:
+    assert _context is not None  # set by _parallel, here or as the worker started
     registry, iris, check_shapes, stored, engine = _context
     sheet, added = item
     unit = _unit_for_sheet(sheet, registry, iris, added, check_shapes, stored, engine)
@@ -181,7 +183,11 @@ def _start_worker(context: tuple | None, load_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="load-watch").start()
 
 
-def _parallel(fn, items: list, workers: int, context: tuple | None = None) -> Iterator:
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _parallel(fn: Callable[[_T], _R], items: list[_T], workers: int, context: tuple | None = None) -> Iterator[_R]:
     """``fn`` over ``items``, in order: here, or for many items in worker processes.
 
     Workers get ``context`` (the registry above all) once, when they start, not with every item.
@@ -206,17 +212,16 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
         return Unit.of(sheet.file, "registry", [], quads)
     article = sheet.article
     mapped = map_article(article, registry, iris, added)
-    nq = ox.RdfFormat.N_QUADS
-    article_data = ox.serialize(mapped.quads, format=nq)
+    article_data = nquads(mapped.quads)
     # the digest covers the entities as the sheet declares them, not what they add to the store:
     # a second load adds nothing, and must still count as the same content
     declared = [q for e in sheet.entities for q in entity_quads(e, iris, registry)]
-    digest = digest_of(article_data, ox.serialize(declared, format=nq))
+    digest = digest_of(article_data, nquads(declared))
     unchanged = stored.get(mapped.graph.value) == digest
     if check_shapes and not unchanged and not _shapes_ok(sheet, mapped, registry, iris, engine):
         return None
     digest_quad = ox.Quad(mapped.graph, NF.contentDigest, ox.Literal(digest), mapped.graph)
-    data = article_data + ox.serialize([digest_quad, *mapped.entity_quads], format=nq)
+    data = article_data + nquads([digest_quad, *mapped.entity_quads])
     return Unit(sheet.file, "article", [mapped.graph], data, len(mapped.quads) + 1 + len(mapped.entity_quads),
                 digest=digest, articles=1, facts=len(article.facts))
 
@@ -225,7 +230,7 @@ def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris,
     # entities as the registry now describes them (a re-declaration may add nothing of its own)
     described = [q for e in sheet.entities if (full := registry.get(e.id)) is not None
                  for q in entity_quads(full, iris, registry)]
-    data = [*mapped.quads, *described, *referenced_type_quads(mapped, registry, iris)]
+    data: list[ox.Triple | ox.Quad] = [*mapped.quads, *described, *referenced_type_quads(mapped, registry, iris)]
     for v in shacl.validate(data, engine):
         node = v.focus.split("#", 1)[0] if v.focus not in mapped.lines else v.focus
         line, prop_lines = mapped.lines.get(node, (1, {}))

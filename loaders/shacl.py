@@ -10,6 +10,7 @@ selected with ``engine="pyshacl"`` (the service's ``NEWSGRAPH_SHACL=pyshacl``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +41,7 @@ def shapes_digest() -> str:
     return hashlib.sha256(SHAPES_FILE.read_bytes()).hexdigest()[:16]
 
 
-def to_rdflib(triples: list[ox.Triple] | list[ox.Quad]):
+def to_rdflib(triples: Sequence[ox.Triple | ox.Quad]):
     """Copy pyoxigraph triples (or quads, graph dropped) into an rdflib graph through N-Triples."""
     import rdflib
 
@@ -61,7 +62,7 @@ def check_engine(engine: str) -> None:
         raise ValueError(f"the SHACL engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
-def validate(triples: list[ox.Triple] | list[ox.Quad], engine: str = "fast",
+def validate(triples: Sequence[ox.Triple | ox.Quad], engine: str = "fast",
              shapes: Path = SHAPES_FILE) -> list[Violation]:
     """Violations of the shapes (results of severity sh:Violation: a warning never blocks a load);
     ``engine`` is "fast" (the compiled validator) or "pyshacl"."""
@@ -72,7 +73,7 @@ def validate(triples: list[ox.Triple] | list[ox.Quad], engine: str = "fast",
             if r.severity == VIOLATION]
 
 
-def validate_pyshacl(triples: list[ox.Triple] | list[ox.Quad], shapes: Path = SHAPES_FILE) -> list[Violation]:
+def validate_pyshacl(triples: Sequence[ox.Triple | ox.Quad], shapes: Path = SHAPES_FILE) -> list[Violation]:
     import pyshacl
     import rdflib
     from rdflib.namespace import SH  # imported here: it is slow to import and only loading needs it

@@ -15,9 +15,11 @@ valid and broken graphs and requires the same results; ``NEWSGRAPH_SHACL=pyshacl
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -151,8 +153,9 @@ class Graph:
 class Shape:
     node: object
     path: tuple[str, str] | None = None  # ("p" | "inverse", predicate IRI) for property shapes
-    targets: list[tuple[str, object]] = field(default_factory=list)
-    checks: list[tuple[str, object]] = field(default_factory=list)
+    #: (kind, argument): what the argument is depends on the kind (a term, a count, a pattern, shapes…)
+    targets: list[tuple[str, Any]] = field(default_factory=list)
+    checks: list[tuple[str, Any]] = field(default_factory=list)
     properties: list[Shape] = field(default_factory=list)
     message: str | None = None
     deactivated: bool = False
@@ -165,7 +168,7 @@ class Validator:
                    for q in ox.parse(path=str(shapes_file), format=ox.RdfFormat.TURTLE)]
         self.sg = Graph(triples)
         self._compiled: dict = {}
-        roots = set()
+        roots: set[Any] = set()
         for key in ("targetClass", "targetSubjectsOf", "targetObjectsOf", "targetNode"):
             roots.update(s for s, _ in self.sg.by_pred.get(SH + key, []))
         roots.update(self.sg.inverse(ox.NamedNode(SH + "NodeShape"), RDF_TYPE))
@@ -279,6 +282,7 @@ class Validator:
     def _validate(self, shape: Shape, focus, g: Graph, out: list[Result]) -> None:
         if shape.deactivated:
             return
+        values: Sequence[Any]
         if shape.path is None:
             values, path = [focus], None
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -26,8 +28,15 @@ class Unit:
     facts: int = 0
 
     @classmethod
-    def of(cls, file: str, kind: str, replace: list[ox.NamedNode], quads: list[ox.Quad], **kw) -> Unit:
-        return cls(file, kind, replace, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads), **kw)
+    def of(cls, file: str, kind: str, replace: list[ox.NamedNode], quads: list[ox.Quad], **kw: Any) -> Unit:
+        return cls(file, kind, replace, nquads(quads), len(quads), **kw)
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.data, format=ox.RdfFormat.N_QUADS))
+
+
+def nquads(quads: Iterable[ox.Quad]) -> bytes:
+    """The quads as N-Quads."""
+    data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert data is not None  # given no output, serialize returns the bytes (pyoxigraph's stub says bytes | None)
+    return data

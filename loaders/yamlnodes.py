@@ -9,25 +9,29 @@ reads it. Shared nodes (anchors/aliases) are converted once, so alias bombs cost
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from .records import InputError, Problem
 
-try:
-    _Base = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Base = yaml.SafeLoader  # type: ignore[misc]
+if TYPE_CHECKING:  # one base class for the type checker: the two offer the same interface
+    _Base = yaml.SafeLoader
+else:
+    try:
+        _Base = yaml.CSafeLoader
+    except AttributeError:  # PyYAML built without libyaml
+        _Base = yaml.SafeLoader
 
 _TAG = "tag:yaml.org,2002:"
 _KIND_TAGS = {yaml.ScalarNode: _TAG + "str", yaml.SequenceNode: _TAG + "seq", yaml.MappingNode: _TAG + "map"}
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     """Skips YAML 1.1's implicit typing (a regex per scalar): fields type their own values."""
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: bool | tuple[bool, bool]) -> str:
         return _KIND_TAGS[kind]
 
 

@@ -7,6 +7,7 @@ This is the only module that reads the environment: every other one takes what i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_STORE = "data/store"
@@ -53,21 +54,21 @@ class Settings:
         )
 
 
-def _choice(env, name: str, allowed: tuple[str, ...], default: str) -> str:
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = env.get(name) or default
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 
-def _url(env, name: str) -> str | None:
+def _url(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name) or None
     if value is not None and not value.startswith(("http://", "https://")):
         raise ValueError(f"{name} must be an http:// or https:// URL, not {value!r}")
     return value
 
 
-def _int(env, name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
     value = env.get(name)
     if value is None or value == "":
         return default
@@ -77,7 +78,7 @@ def _int(env, name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
-def _seconds(env, name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     value = env.get(name)
     if value is None or value == "":
         return default

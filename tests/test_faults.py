@@ -394,8 +394,10 @@ def test_a_killed_load_leaves_no_process_behind(corpus, tmp_path):
         assert proc.poll() is None, "the load ended before its workers could be seen"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        time.sleep(3)
-        survivors = in_session(proc.pid)
+        # the workers notice within a second or two that their load is gone; wait for that, not a fixed time
+        deadline = time.monotonic() + 15
+        while (survivors := in_session(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not survivors, [cmdline(pid)[:90] for pid in survivors]
     finally:
         kill_pids(survivors or in_session(proc.pid))
@@ -585,7 +587,10 @@ def test_server_killed_and_restarted_under_load_never_gives_a_wrong_answer(seeds
         servers.append(same_port(srv, seeds_store))
         srv = servers[-1].__enter__()  # returns once /health answers
         up_at = time.monotonic()
-        time.sleep(3)
+        deadline = up_at + 30  # until every kind of request has been answered by the restarted server
+        while time.monotonic() < deadline and {name for s, _, name, o in list(log)
+                                                if s > up_at and isinstance(o, tuple)} != set(requests):
+            time.sleep(0.1)
         stop.set()
         for t in threads:
             t.join(60)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, Cli
+from helpers import app_client
 from server import Server, process_stats
 
 TOKEN = "test-token-8b1f0c"
@@ -414,6 +415,14 @@ def test_queries_still_answer_after_many_updates(writable):
         assert after.json()["boolean"] is True
 
 
+def test_update_memory_store_is_204():
+    """A memory store (the app in-process, changed in place) takes an update with the token: 204, no body."""
+    client = app_client("memory:", update_token="t")
+    r = client.post("/sparql", data={"update": 'INSERT DATA { <http://example.org/y> <http://example.org/p> "v" }'},
+                    headers={"Authorization": "Bearer t"})
+    assert r.status_code == 204, r.data
+
+
 def test_update_by_get_is_400(srv):
     triple = "<http://example.org/by-get> <http://example.org/p> 1"
     answer = get(srv.endpoint, {"Authorization": f"Bearer {TOKEN}"}, update=f"INSERT DATA {{ {triple} }}")
@@ -617,6 +626,41 @@ ENGINE_REFUSALS = {
     "unknown-function-in-order": ("SELECT ?s { ?s ?p ?o } ORDER BY <http://example.org/g>(?s) LIMIT 1",
                                   "is not supported"),
 }
+
+
+@pytest.mark.parametrize("store_kind", ["path", "memory"])
+def test_the_default_graph_stays_a_set_through_updates(store, tmp_path, store_kind):
+    """Updates keep the default graph a set: a triple two graphs state is one, it stays while one graph holds
+    it and leaves with the last; a triple written to the default graph directly stays until deleted."""
+    target = "memory:" if store_kind == "memory" else shutil_copy_store(store, tmp_path)
+    with serve(target, token=TOKEN, timeout=5) as srv:
+        def n(pattern: str) -> int:
+            return int(query(srv.endpoint, f"SELECT (COUNT(*) AS ?n) {{ {pattern} }}").json()[
+                "results"]["bindings"][0]["n"]["value"])
+
+        shared, direct = "<http://example.org/b> <http://example.org/p> 'shared'", \
+            "<http://example.org/a> <http://example.org/p> 'direct'"
+        assert update(srv.endpoint, f"INSERT DATA {{ {direct} . GRAPH <http://example.org/g1> {{ {shared} }} "
+                                    f"GRAPH <http://example.org/g2> {{ {shared} }} }}").status == 204
+        assert n(shared) == 1 and n(direct) == 1 and n(f"GRAPH ?g {{ {shared} }}") == 2
+        assert update(srv.endpoint, f"DELETE DATA {{ GRAPH <http://example.org/g1> {{ {shared} }} }}").status == 204
+        assert n(shared) == 1, "the triple left the default graph while a graph still states it"
+        assert update(srv.endpoint, f"DELETE DATA {{ GRAPH <http://example.org/g2> {{ {shared} }} }} ; "
+                                    "# a comment at the end").status == 204
+        assert n(shared) == 0, "the triple stayed in the default graph after its last graph dropped it"
+        assert n(direct) == 1
+        assert update(srv.endpoint, f"DELETE DATA {{ {direct} }}").status == 204
+        assert n(direct) == 0
+
+
+def shutil_copy_store(store: Path, tmp_path: Path) -> str:
+    """A copy of the module's store (link and versions) for a test that writes."""
+    import shutil
+
+    target = tmp_path / "store"
+    shutil.copytree(store.parent / f".{store.name}-versions", tmp_path / ".store-versions", symlinks=True)
+    target.symlink_to(os.readlink(store))
+    return str(target)
 
 
 @pytest.mark.parametrize("via", ["get", "form", "direct"])

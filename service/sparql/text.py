@@ -179,7 +179,7 @@ def _blank_comments(masked: str, text: str) -> str:
 def _targets(text: str, masked: str, iris: dict[int, str], strict_shape: bool) -> list[tuple[str, str | None]]:
     prefixes: dict[str, list[str]] = {}
     for m in _PREFIX_DECL.finditer(masked):
-        iri = iris.get(m.end() - 1) or ((found := _IRI_AT.match(text, m.end() - 1)) and found.group(1)) or ""
+        iri = iris.get(m.end() - 1) or ((at := _IRI_AT.match(text, m.end() - 1)) and at.group(1)) or ""
         prefixes.setdefault(m.group(1) or "", []).append(iri)
     found: list[tuple[str, str | None]] = []
     for m in _KEYWORD.finditer(masked):
@@ -346,7 +346,7 @@ def bind_each(text: str, places: list[tuple[int, dict[str, list]]]) -> str:
     return text
 
 
-def _term_text(term) -> str:
+def _term_text(term: object) -> str:
     text = str(term)
     if text.startswith("_:"):  # a blank node is no constant in SPARQL; engines that name them do so as IRIs
         return f"<nodeID://{text[2:]}>"

@@ -9,25 +9,38 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from _typeshed import OptExcInfo
+
+    from newsgraph.service.store.interface import Current
+
+#: what a cache entry is keyed on, and what it keeps: an answer whose last item is its body (bytes); the
+#: items before it are the caller's (a status, a content type, headers…)
+Key = tuple[Any, ...]
+Entry = tuple[Any, ...]
 
 
 class ResponseCache:
     def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_item: int = 1024 * 1024):
         self.max_bytes = max_bytes
         self.max_item = max_item
-        self._items: OrderedDict[tuple, tuple[int, str, bytes]] = OrderedDict()
+        self._items: OrderedDict[Key, Entry] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[int, str, bytes] | None:
+    def get(self, key: Key) -> Entry | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple, value: tuple) -> None:
+    def put(self, key: Key, value: Entry) -> None:
         """Keep ``value``, whose last item is the body (bytes)."""
         body = value[-1]
         if len(body) > self.max_item:
@@ -41,7 +54,7 @@ class ResponseCache:
                 _, old = self._items.popitem(last=False)
                 self._size -= len(old[-1])
 
-    def recording(self, key: tuple, chunks, head: Callable[[], tuple | None]) -> Iterator[bytes]:
+    def recording(self, key: Key, chunks: Iterable[bytes], head: Callable[[], Entry | None]) -> Iterator[bytes]:
         """Pass ``chunks`` through; when they end normally and are small enough, keep ``(*head(), body)``
         — unless ``head()`` is None (an answer not worth keeping)."""
         kept: list[bytes] | None = []
@@ -55,9 +68,10 @@ class ResponseCache:
                     else:
                         kept.append(chunk)
                 yield chunk
-            value = head() if kept is not None else None
-            if value is not None:
-                self.put(key, (*value, b"".join(kept)))
+            if kept is not None:
+                value = head()
+                if value is not None:
+                    self.put(key, (*value, b"".join(kept)))
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
@@ -72,13 +86,13 @@ class CachedGets:
     path ~3,500; this path is what lets cached lookups keep up with the Oxigraph server.
     """
 
-    def __init__(self, app, current, cache: ResponseCache, path: str = "/sparql"):
+    def __init__(self, app: WSGIApplication, current: Current, cache: ResponseCache, path: str = "/sparql"):
         self.app = app
         self.current = current
         self.cache = cache
         self.path = path
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != self.path
                 or not environ.get("QUERY_STRING")):
             return self.app(environ, start_response)
@@ -89,9 +103,10 @@ class CachedGets:
             status, headers, body = hit
             start_response(status, list(headers))
             return [body]
-        captured: dict = {}
+        captured: dict[str, Any] = {}
 
-        def capture(status, headers, exc_info=None):
+        def capture(status: str, headers: list[tuple[str, str]],
+                    exc_info: OptExcInfo | None = None) -> Callable[[bytes], object]:
             captured["status"], captured["headers"] = status, headers
             return start_response(status, headers, exc_info)
 

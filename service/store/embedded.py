@@ -20,15 +20,26 @@ On disk, for ``--store data/store``::
     data/.store-versions/LOCK    held by the one load that may run at a time
 
 ``memory:`` stores are written in place: they have no versions and vanish with the process.
+
+The default graph is a set (SPARQL's default graph is an RDF graph): a triple that two articles state
+is one triple of it. pyoxigraph's union of graphs is a multiset, so the store keeps the default graph
+itself: every write puts each triple of a named graph in the real default graph too, and removes
+from it the triples no named graph holds any more; queries then read the real default graph. The
+per-article graphs are as they were. A version written so says ``default-graph: set`` in its
+``.committed`` file; one written before (an empty mark) is read as the union, as it was, until the
+next load builds its default graph.
 """
 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
 import pyoxigraph as ox
 
@@ -36,11 +47,13 @@ from newsgraph.loaders import Unit
 from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import NF, PREFIXES, Iris
 from newsgraph.service.config import Settings
-from newsgraph.service.store import linkstats
-from newsgraph.service.store.interface import Reader, SparqlReads, StoreError
+from newsgraph.service.store import interface, linkstats
+from newsgraph.service.store.interface import Reader, SparqlReads, StoreError, solutions
 from newsgraph.service.store.linkstats import Links, LinkTable
 from newsgraph.service.store.remote import RemoteStore
 
+DEFAULT = ox.DefaultGraph()
+SET_MARK = "default-graph: set\n"  # a version's .committed content: its default graph is kept as a set
 KEEP_VERSIONS = 2
 BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
 
@@ -48,10 +61,14 @@ BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
 class Store(SparqlReads):
     """A read view of the dataset: the current version of an on-disk store, or an in-memory store."""
 
-    def __init__(self, store: ox.Store, location: str, version: str | None = None, plain: bool = False):
+    def __init__(self, store: ox.Store, location: str, version: str | None = None, plain: bool = False,
+                 set_default: bool = False):
         self._store = store
         self.location = location
         self.plain = plain
+        #: the real default graph holds the set of all triples (see the module's docstring); else the union
+        self.set_default = set_default
+        self._graph = DEFAULT if set_default else None  # where a pattern over the default graph looks
         #: the version folder this view reads, for noticing that a load made a newer one current
         self.version = version
         #: what names this view's data for caches shared by several stores in one process: the version
@@ -65,11 +82,14 @@ class Store(SparqlReads):
 
     def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
               base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None):
+              named_graphs: list[ox.NamedNode] | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run a SPARQL query. The default graph is the union of all graphs, unless ``default_graph``
         names the graphs to merge instead (as the protocol's ``default-graph-uri`` does)."""
-        return self._store.query(sparql, use_default_graph_as_union=default_graph is None and named_graphs is None,
-                                 default_graph=default_graph, named_graphs=named_graphs,
+        union = default_graph is None and named_graphs is None and not self.set_default
+        # pyoxigraph's stub types the graph lists as list[NamedNode | BlankNode …], which a list[NamedNode]
+        # is not (a list is invariant): the engine only reads them, a Sequence is what it takes
+        return self._store.query(sparql, use_default_graph_as_union=union,
+                                 default_graph=default_graph, named_graphs=named_graphs,  # type: ignore[arg-type]
                                  substitutions=substitutions, base_iri=base_iri, prefixes=PREFIXES)
 
     def links(self, iri: ox.NamedNode) -> Links | None:
@@ -88,13 +108,13 @@ class Store(SparqlReads):
     def fact_count(self, iri: ox.NamedNode) -> int:
         # by index lookups: as a query with the resource substituted, the engine would read every role link
         return len({q.subject for role in linkstats.ROLE_NODES
-                    for q in self._store.quads_for_pattern(None, role, iri, None)})
+                    for q in self._store.quads_for_pattern(None, role, iri, self._graph)})
 
     def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
                 o: Any = None, limit: int | None = None) -> list[ox.Triple]:
         """The triples matching a pattern in the union of all graphs, each once (a triple that several
         graphs hold is one statement), in index order; at most ``limit`` of them."""
-        quads = self._store.quads_for_pattern(s, p, o, None)
+        quads = self._store.quads_for_pattern(s, p, o, self._graph)
         if limit is None:
             return list(dict.fromkeys(q.triple for q in quads))
         out: dict[ox.Triple, None] = {}
@@ -104,13 +124,13 @@ class Store(SparqlReads):
                 break
         return list(out)
 
-    def about(self, nodes, predicates=None) -> list[ox.Triple]:
+    def about(self, nodes: Iterable[Any], predicates: Iterable[ox.NamedNode] | None = None) -> list[ox.Triple]:
         """The triples whose subject is one of ``nodes`` (and predicate one of ``predicates``), each once:
         what a description asks of many resources at once (one round trip on a remote engine)."""
         out: dict[ox.Triple, None] = {}
         for n in dict.fromkeys(nodes):
             for p in predicates or (None,):
-                for q in self._store.quads_for_pattern(n, p, None, None):
+                for q in self._store.quads_for_pattern(n, p, None, self._graph):
                     out[q.triple] = None
         return list(out)
 
@@ -119,7 +139,10 @@ class Store(SparqlReads):
         return list(self._store.quads_for_pattern(None, None, None, graph))
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The triples of the default graph: each once however many graphs state it."""
+        if not self.set_default:
+            return len(self._store)
+        return count_default(self._store)
 
     def is_empty(self) -> bool:
         return next(iter(self._store.quads_for_pattern(None, None, None, None)), None) is None
@@ -128,15 +151,29 @@ class Store(SparqlReads):
         """Content digest of every graph that carries one: what a load compares to skip unchanged input."""
         return {q.graph_name.value: q.object.value
                 for q in self._store.quads_for_pattern(None, NF.contentDigest, None, None)
-                if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name}
+                if isinstance(q.graph_name, ox.NamedNode) and q.subject == q.graph_name
+                and not isinstance(q.object, ox.Triple)}  # (a triple term: no digest, and no value to read)
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
+        """Every named graph, and of the default graph what was written to it directly: the copies of the
+        named graphs' triples that keep it a set are the store's own, not data (a reload makes them again)."""
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
-        self._store.dump(output, fmt, prefixes=prefixes)
+        if not self.set_default:
+            self._store.dump(output, fmt, prefixes=prefixes)
+            return
+        store = self._store
+        direct = (q for q in store.quads_for_pattern(None, None, None, DEFAULT) if not in_named(store, q.triple))
+        named = (q for q in store.quads_for_pattern(None, None, None, None)
+                 if not isinstance(q.graph_name, ox.DefaultGraph))
+        ox.serialize(itertools.chain(direct, named), output, fmt, prefixes=prefixes)
 
     def is_stale(self) -> bool:
         """True when a load has made another version current since this view was opened."""
         return self.version is not None and (current_version(Path(self.location)) or "") != self.version
+
+    def holds_in_default(self, triple: ox.Triple) -> bool:
+        return next(iter(self._store.quads_for_pattern(triple.subject, triple.predicate, triple.object, DEFAULT)),
+                    None) is not None
 
     def backup(self, folder: Path) -> None:
         """A checkpoint of this version in ``folder`` (hard links where it can): what a load writes into."""
@@ -165,12 +202,16 @@ class Writer:
     def __init__(self, store: ox.Store | None, reader: Store, location: Path | None):
         self.reader = reader
         self.location = location
-        self._store = store
-        self._lock = None
+        #: what this session writes: a memory store itself, or the private copy that __enter__ opens (and
+        #: commit and abort let go of)
+        self._store: ox.Store
+        if store is not None:
+            self._store = store
+        self._lock: IO[str] | None = None
         self._dir: Path | None = None
         self._pending: list[bytes] = []
         self._pending_size = 0
-        self._pending_graphs: set = set()
+        self._pending_graphs: set[ox.NamedNode] = set()
         self.changed = False
         self._loaded = False  # units were written: the commit counts links (an update alone does not)
 
@@ -196,12 +237,16 @@ class Writer:
             if self.reader.version is not None and not self.reader.is_empty():
                 self.reader.backup(self._dir)
             self._store = ox.Store(str(self._dir))
+            if not self.reader.set_default and not self.reader.is_empty():  # written before the default graph
+                self._store.update(COPY_NAMED_TO_DEFAULT)                  # was kept: build it, once
+                self.changed = True
         except OSError as e:
             self._abort()
             raise StoreError(f"cannot prepare a new version of {self.location}: {e}") from None
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if exc_type is None:
             self.commit()
         else:
@@ -210,7 +255,7 @@ class Writer:
 
     def digest(self, graph: ox.NamedNode) -> str | None:
         for q in self._store.quads_for_pattern(graph, NF.contentDigest, None, graph):
-            return q.object.value
+            return q.object.value if not isinstance(q.object, ox.Triple) else None  # (as digests() reads them)
         return None
 
     def write(self, unit: Unit) -> bool:
@@ -222,12 +267,17 @@ class Writer:
         self.changed = True
         self._loaded = True
         if self.location is None:  # memory: written in place, the drop and the insert in one update (one step)
-            self._store.update(replace_update(unit))
+            old = graph_triples(self._store, unit.replace)
+            self._store.update(replace_update(unit) + " ;\n" + drop_orphans(old))
+            remove_orphans(self._store, {t for t in old if _has_blank(t)})  # (VALUES cannot name blank nodes)
             return True
         present = [g for g in unit.replace if g in self._pending_graphs or self._has_graph(g)]
         if present:  # a new article has nothing to drop: no need to stop batching
             self._flush_pending()
-            self._store.update(";\n".join(f"DROP SILENT GRAPH {g}" for g in present))
+            old = graph_triples(self._store, present)
+            # what the new version states again comes back with it when it is written
+            self._store.update(";\n".join([*(f"DROP SILENT GRAPH {g}" for g in present), drop_orphans(old)]))
+            remove_orphans(self._store, {t for t in old if _has_blank(t)})
         self._pending.append(unit.data)
         self._pending_size += unit.count
         self._pending_graphs.update(unit.replace)
@@ -236,9 +286,28 @@ class Writer:
         return True
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
-        """Apply a SPARQL Update to this session's copy (one transaction; committed with the session)."""
+        """Apply a SPARQL Update to this session's copy (one transaction; committed with the session).
+
+        The default graph stays the set of every named graph's triples and of what the update writes to it
+        directly: the named graphs' triples are copied into it after the update, and a triple the update
+        removed from the last named graph that held it leaves it too. That reads the whole store (seconds at a
+        million triples): updates are for corrections, loads for data.
+        """
+        # self._store is never held in a local name here: an update that fails leaves its traceback (and the
+        # frames in it) alive for a while, and a local would keep the aborted version's database open after
+        # _abort removed its folder, to write into the next version that takes the same number
         self._flush_pending()
+        direct_before = set(direct_triples(self._store))
+        before = None if self.location is not None else set(q.triple for q in self._store.quads_for_pattern(
+            None, None, None, DEFAULT))  # memory: written in place, no earlier version to ask
         self._store.update(sparql, base_iri=base_iri, prefixes=PREFIXES)
+        self._store.update(COPY_NAMED_TO_DEFAULT)  # (not appended to the text: it may end in a comment or ';')
+        for t in set(direct_triples(self._store)) - direct_before:
+            # in the default graph before the update, not written there directly: a copy whose last named
+            # graph the update emptied of it (a triple the update wrote to the default graph was not there)
+            was_copy = t in before if before is not None else self.reader.holds_in_default(t)
+            if was_copy:
+                self._store.remove(ox.Quad(t.subject, t.predicate, t.object, DEFAULT))
         self.changed = True
 
     def ensure_ontology(self, iris: Iris) -> None:
@@ -262,7 +331,14 @@ class Writer:
 
     def _flush_pending(self) -> None:
         if self._pending:
-            self._store.bulk_load(b"".join(self._pending), format=ox.RdfFormat.N_QUADS)
+            data = b"".join(self._pending)
+            if b"_:" in data:  # blank nodes: the bulk loader names them afresh, per call; keep both copies alike
+                quads = list(fresh_blank_nodes(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
+                self._store.bulk_extend(itertools.chain(quads, (ox.Quad(q.subject, q.predicate, q.object, DEFAULT)
+                                                                for q in quads)))
+            else:
+                self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+                self._store.bulk_load(as_triples(data), format=ox.RdfFormat.N_TRIPLES, to_graph=DEFAULT)
             self._pending, self._pending_size, self._pending_graphs = [], 0, set()
 
     def commit(self) -> None:
@@ -271,6 +347,7 @@ class Writer:
         if not self.changed:
             self._abort()
             return
+        assert self._dir is not None  # made by __enter__, which opened the copy that was changed
         try:
             self._flush_pending()
             self._store.flush()
@@ -281,7 +358,7 @@ class Writer:
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
         del self._store
         versions = self._dir.parent
-        (versions / f"{self._dir.name}.committed").touch()
+        (versions / f"{self._dir.name}.committed").write_text(SET_MARK)
         tmp = self.location.with_name(f".{self.location.name}.{os.getpid()}.tmp")
         if tmp.is_symlink():
             tmp.unlink()
@@ -308,6 +385,73 @@ class Writer:
             self._lock = None
 
 
+#: one SPARQL update: every named graph's triples into the default graph (a set: what is there stays once)
+COPY_NAMED_TO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+_DIRECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+
+
+def count_default(store: ox.Store) -> int:
+    """How many triples the default graph holds (each once)."""
+    return int(next(iter(solutions(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))))[0].value)
+
+
+def in_named(store: ox.Store, t: ox.Triple) -> bool:
+    return any(not isinstance(q.graph_name, ox.DefaultGraph)
+               for q in store.quads_for_pattern(t.subject, t.predicate, t.object, None))
+
+
+def direct_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """The default graph's triples that no named graph holds: written there directly."""
+    for row in solutions(store.query(_DIRECT)):
+        yield ox.Triple(row[0], row[1], row[2])
+
+
+def graph_triples(store: ox.Store, graphs: list[ox.NamedNode]) -> set[ox.Triple]:
+    return {q.triple for g in graphs for q in store.quads_for_pattern(None, None, None, g)}
+
+
+def remove_orphans(store: ox.Store, candidates: set[ox.Triple]) -> None:
+    """Out of the default graph: the candidates no named graph holds any more."""
+    for t in candidates:
+        if not in_named(store, t):
+            store.remove(ox.Quad(t.subject, t.predicate, t.object, DEFAULT))
+
+
+def drop_orphans(candidates: set[ox.Triple]) -> str:
+    """An update that takes out of the default graph the candidates no named graph holds (after the drops
+    before it in the same request); blank nodes are left to :func:`remove_orphans`."""
+    rows = "\n".join(f"({t.subject} {t.predicate} {t.object})" for t in candidates if not _has_blank(t))
+    return ("DELETE { ?s ?p ?o } WHERE { VALUES (?s ?p ?o) {\n" + rows + "\n} "
+            "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
+
+
+def _has_blank(t: ox.Triple) -> bool:
+    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+
+def as_triples(nquads: bytes) -> bytes:
+    """N-Quads as N-Triples, graphs dropped: what the default graph gets of a unit (in Rust, not per quad)."""
+    data = ox.serialize((q.triple for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)),
+                        format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None  # given no output, serialize returns the bytes (its stub says bytes | None)
+    return data
+
+
+_T = TypeVar("_T")
+
+
+def fresh_blank_nodes(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+    """The quads with each blank node label replaced by a new blank node: labels are local to their file."""
+    fresh: dict[str, ox.BlankNode] = {}
+
+    def term(x: _T) -> _T | ox.BlankNode:
+        return fresh.setdefault(x.value, ox.BlankNode()) if isinstance(x, ox.BlankNode) else x
+
+    for q in quads:
+        g = q.graph_name
+        yield ox.Quad(term(q.subject), q.predicate, term(q.object), term(g) if isinstance(g, ox.BlankNode) else g)
+
+
 def replace_update(unit: Unit) -> str:
     """One SPARQL update that drops the unit's graphs and inserts its quads: one transaction, so a reader of
     a store written in place never sees the article gone, or half there."""
@@ -317,6 +461,8 @@ def replace_update(unit: Unit) -> str:
         by_graph.setdefault(graph, []).append(f"{q.subject} {q.predicate} {q.object} .")
     blocks = [("\n".join(lines) if not g else f"GRAPH {g} {{\n" + "\n".join(lines) + "\n}")
               for g, lines in by_graph.items()]
+    copies = {line for lines in by_graph.values() for line in lines}  # the default graph keeps every triple once
+    blocks.append("\n".join(sorted(copies)))
     drops = [f"DROP SILENT GRAPH {g}" for g in unit.replace]
     return " ;\n".join([*drops, "INSERT DATA {\n" + "\n".join(blocks) + "\n}"])
 
@@ -368,7 +514,7 @@ def open_store(location: str, settings: Settings | None = None) -> Reader:
     if location.startswith(("http://", "https://")):
         return RemoteStore.from_settings(location, settings or Settings(store=location))
     if location == "memory:":
-        return Store(ox.Store(), location)
+        return Store(ox.Store(), location, set_default=True)
     path = Path(location)
     if path.exists() and not path.is_symlink():
         # a plain pyoxigraph folder (made by another tool): readable, but loads need the versioned layout
@@ -378,9 +524,17 @@ def open_store(location: str, settings: Settings | None = None) -> Reader:
             raise StoreError(f"{location} is not a pyoxigraph store: {e}") from None
     version = current_version(path)
     if version is None:  # nothing loaded yet: an empty view
-        return Store(ox.Store(), location, version="")
+        return Store(ox.Store(), location, version="", set_default=True)
     try:
         # open the version folder itself, not the link: files opened later must come from this version
-        return Store(ox.Store.read_only(str(path.parent / version)), location, version)
+        mark = versions_dir(path) / f"{Path(version).name}.committed"
+        set_default = mark.exists() and mark.read_text() == SET_MARK
+        return Store(ox.Store.read_only(str(path.parent / version)), location, version, set_default=set_default)
     except OSError as e:
         raise StoreError(f"cannot open the store at {location}: {e}") from None
+
+
+if TYPE_CHECKING:  # mypy's proof that the store and its load session implement the interface
+    def _implements(store: Store) -> None:
+        _reader: Reader = store
+        _writer: interface.Writer = store.writer()

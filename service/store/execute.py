@@ -25,14 +25,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
 from newsgraph.loaders.vocab import PREFIXES
 from newsgraph.service.config import Settings
 from newsgraph.service.store.embedded import open_store
-from newsgraph.service.store.interface import StoreError
+from newsgraph.service.store.interface import Current, Reader, StoreError
 from newsgraph.service.web.negotiate import GRAPH, RESULTS, NotAcceptable, choose
 
 CHUNK = 64 * 1024
@@ -73,16 +75,22 @@ class Request:
 # ---- the executor process ----------------------------------------------------------------------------
 
 
+class Sender(Protocol):
+    """Where an executor's messages go: a pipe's end (:class:`multiprocessing.connection.Connection`)."""
+
+    def send(self, obj: Any) -> None: ...
+
+
 class _PipeWriter:
     """A binary file for pyoxigraph's serialisers that sends what they write in chunks, after ``head``."""
 
-    def __init__(self, conn, head: tuple):
+    def __init__(self, conn: Sender, head: tuple[Any, ...]):
         self.conn = conn
         self.head = head
         self.head_sent = False
         self.buffer = bytearray()
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= CHUNK:
             self.flush()
@@ -97,7 +105,7 @@ class _PipeWriter:
             self.buffer.clear()
 
 
-def run_request(store, req: Request, conn) -> None:
+def run_request(store: Reader, req: Request, conn: Sender) -> None:
     """Execute one request against a :class:`~.interface.Reader`, answering through ``conn``."""
     if req.op == "update":
         try:
@@ -160,8 +168,10 @@ def run_request(store, req: Request, conn) -> None:
         if kind == RESULTS:
             results.serialize(out, fmt.engine)
         else:
+            assert isinstance(fmt.engine, ox.RdfFormat)  # what choose() answers for a graph
             prefixes = PREFIXES if fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-            ox.serialize(results, out, fmt.engine, prefixes=prefixes)
+            # pyoxigraph's stub asks for a typing.IO[bytes]; the serialiser only calls write() (and flush())
+            ox.serialize(results, out, fmt.engine, prefixes=prefixes)  # type: ignore[arg-type]
     except (OSError, RuntimeError, ValueError, SyntaxError) as e:
         if out.head_sent:
             conn.send(("abort", str(e)))
@@ -172,7 +182,7 @@ def run_request(store, req: Request, conn) -> None:
     conn.send(("end",))
 
 
-def term_json(term) -> dict:
+def term_json(term: object) -> dict[str, str]:
     """One RDF term in SPARQL 1.1 Query Results JSON."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -188,7 +198,7 @@ def term_json(term) -> dict:
     return {"type": "literal", "value": str(term)}  # an RDF 1.2 triple term: shown as text
 
 
-def write_window(results: ox.QuerySolutions, window: tuple[int, int], out) -> None:
+def write_window(results: ox.QuerySolutions, window: tuple[int, int], out: _PipeWriter) -> None:
     """SPARQL JSON of rows ``offset`` … ``offset + count - 1``; the engine stops once they are read."""
     offset, count = window
     names = [v.value for v in results.variables]
@@ -218,7 +228,7 @@ def isolate_network() -> bool:
         return False
 
 
-def executor_main(conn, settings: Settings, isolate: bool = False) -> None:
+def executor_main(conn: Connection, settings: Settings, isolate: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the web worker decides when executors stop
     if isolate and not isolate_network():
         print("newsgraph: executors cannot get a network namespace of their own; SERVICE/LOAD are "
@@ -232,21 +242,25 @@ def executor_main(conn, settings: Settings, isolate: bool = False) -> None:
             return
         if req is None:
             return
-        if store.is_stale():
-            store = open_store(location, settings)
         try:
+            if store.is_stale():
+                store = open_store(location, settings)
             run_request(store, req, conn)
-        except Exception as e:  # never let one request take the executor down silently
+            if req.op == "update":
+                store = open_store(location, settings)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # never let one request take the executor down silently: a Rust panic in
+            # the engine is a BaseException (pyo3's PanicException); it is our bug, so 500, and the executor goes on
+            print(f"newsgraph: executor: {type(e).__name__}: {e}", file=sys.stderr)
             conn.send(("error", 500, f"internal error: {type(e).__name__}: {e}"))
-        if req.op == "update":
-            store = open_store(location, settings)
 
 
 # ---- the pool, in the web worker ---------------------------------------------------------------------
 
 
 class _Executor:
-    def __init__(self, settings: Settings, ctx, isolate: bool):
+    def __init__(self, settings: Settings, ctx: ForkServerContext, isolate: bool):
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(target=executor_main, args=(child, settings, isolate), daemon=True)
@@ -254,8 +268,10 @@ class _Executor:
         child.close()
 
     def kill(self) -> None:
+        pid = self.process.pid
+        assert pid is not None  # started in __init__
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         self.process.join(5)
         self.conn.close()
 
@@ -325,7 +341,7 @@ class Pool:
             else:  # timed out, aborted, or the client went away mid-stream: start clean
                 self._kill(ex)
 
-    def _recv(self, ex: _Executor, deadline: float):
+    def _recv(self, ex: _Executor, deadline: float) -> tuple[Any, ...]:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not ex.conn.poll(remaining):
             raise Timeout(f"the query ran longer than {self.timeout:g} s and was stopped")
@@ -346,10 +362,10 @@ class Pool:
 class _Collect:
     """A pipe end that keeps what is sent, for running a request in this process."""
 
-    def __init__(self):
-        self.messages: list = []
+    def __init__(self) -> None:
+        self.messages: list[tuple[Any, ...]] = []
 
-    def send(self, msg) -> None:
+    def send(self, msg: tuple[Any, ...]) -> None:
         self.messages.append(msg)
 
 
@@ -359,7 +375,7 @@ class LocalRunner:
     No time limit can be enforced here; the on-disk store is what a public endpoint runs on.
     """
 
-    def __init__(self, current):
+    def __init__(self, current: Current):
         self.current = current
         self._lock = threading.Lock()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import TracebackType
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -24,6 +24,12 @@ class StoreError(Exception):
     """A store that cannot be opened or written, with a message for the person at the terminal."""
 
 
+def solutions(answer: object) -> ox.QuerySolutions:
+    """The answer to a SELECT query, as what it is: a store's ``query`` answers booleans and triples too."""
+    assert isinstance(answer, ox.QuerySolutions), f"a SELECT query answered {type(answer).__name__}"
+    return answer
+
+
 @runtime_checkable
 class Writer(Protocol):
     """A load session: units and updates applied together, made visible to readers by :meth:`commit`.
@@ -31,7 +37,7 @@ class Writer(Protocol):
 
     def __enter__(self) -> Writer: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool: ...
+                 tb: TracebackType | None) -> Literal[False]: ...
     def digest(self, graph: ox.NamedNode) -> str | None: ...
     def write(self, unit: Unit) -> bool: ...
     def update(self, sparql: str, base_iri: str | None = None) -> None: ...
@@ -70,8 +76,20 @@ class Reader(Protocol):
     def writer(self) -> Writer: ...
 
 
+class Current(Protocol):
+    """Hands out the read view a request uses: the current version's (the web layer's ``CurrentStore``)."""
+
+    def get(self) -> Reader: ...
+
+
 class SparqlReads:
     """What a store answers through SPARQL alone, the same on the embedded store and a remote engine."""
+
+    if TYPE_CHECKING:  # what the stores that inherit these methods provide them with
+        def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
+                  base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+                  named_graphs: list[ox.NamedNode] | None = None) -> Any: ...
+        def __len__(self) -> int: ...
 
     def stats(self) -> dict[str, int]:
         articles = next(iter(self.query(linkstats.ARTICLES)))[0]

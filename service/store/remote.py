@@ -24,7 +24,9 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import IO, Any
+from collections.abc import Iterable
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import pyoxigraph as ox
 
@@ -33,7 +35,7 @@ from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import PREFIXES, Iris
 from newsgraph.service.config import Settings
 from newsgraph.service.sparql.text import bind_values, tokens, where_brace
-from newsgraph.service.store.interface import SparqlReads, StoreError
+from newsgraph.service.store.interface import Reader, SparqlReads, StoreError, Writer, solutions
 
 RESULTS_JSON = "application/sparql-results+json"
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -121,7 +123,7 @@ def describe_as_construct(text: str) -> str:
             "?__ng_d ?__ng_p ?__ng_o }")
 
 
-def _values(terms: list) -> list:
+def _values(terms: list[Any]) -> list[Any]:
     """Terms for a VALUES block. Virtuoso 7.2 matches nothing for a VALUES block holding one blank node
     alone (two, or the same twice, match): a lone blank node is given twice (queries here are DISTINCT)."""
     return terms * 2 if len(terms) == 1 and isinstance(terms[0], ox.BlankNode) else terms
@@ -131,7 +133,7 @@ def _has_dataset_clause(text: str) -> bool:
     return any(t.kind == "word" and t.depth == 0 and t.text.upper() in ("FROM", "USING") for t in tokens(text))
 
 
-def _term(value: dict):
+def _term(value: dict[str, Any]) -> dict[str, Any]:
     kind = value.get("type")
     v = value.get("value", "")
     if kind == "uri":
@@ -184,7 +186,7 @@ class RemoteStore(SparqlReads):
         self.query_timeout = query_timeout  # the engine is asked to stop there itself (Virtuoso: ``timeout``)
         self.timeout = query_timeout + 30  # what this side waits for an answer, a query's or a load's
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        handlers: list = []
+        handlers: list[urllib.request.BaseHandler] = []
         if user:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in {self.endpoint, self.update_url, self.crud_url}:
@@ -247,8 +249,9 @@ class RemoteStore(SparqlReads):
     # ---- reading ------------------------------------------------------------------------------------
 
     def query(self, sparql: str, *, substitutions: dict[ox.Variable, Any] | None = None,
-              base_iri: str | None = None, default_graph: list | None = None,
-              named_graphs: list | None = None, timeout: float | None = None):
+              base_iri: str | None = None, default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None,
+              timeout: float | None = None) -> list[ox.Triple] | ox.QuerySolutions | ox.QueryBoolean:
         if substitutions:
             where = where_brace(sparql)
             if where is None:
@@ -285,53 +288,61 @@ class RemoteStore(SparqlReads):
             return [q.triple for q in ox.parse(normalise_ntriples(body), format=ox.RdfFormat.N_TRIPLES)]
         return ox.parse_query_results(normalise_results(body), format=ox.QueryResultsFormat.JSON)
 
-    def triples(self, s=None, p=None, o=None, limit: int | None = None) -> list[ox.Triple]:
+    def triples(self, s: ox.NamedNode | ox.BlankNode | None = None, p: ox.NamedNode | None = None,
+                o: Any = None, limit: int | None = None) -> list[ox.Triple]:
         text = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }" + (f" LIMIT {int(limit)}" if limit else "")
         bound = {ox.Variable(n): t for n, t in (("s", s), ("p", p), ("o", o)) if t is not None}
-        rows = self.query(text, substitutions=bound)
+        rows = solutions(self.query(text, substitutions=bound))
         return [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
 
-    def about(self, nodes, predicates=None) -> list[ox.Triple]:
+    def about(self, nodes: Iterable[Any], predicates: Iterable[ox.NamedNode] | None = None) -> list[ox.Triple]:
         """One query per 200 subjects, all bound by ``VALUES``, instead of one per subject."""
-        nodes = list(dict.fromkeys(n for n in nodes if isinstance(n, ox.NamedNode | ox.BlankNode)))
+        subjects = list(dict.fromkeys(n for n in nodes if isinstance(n, ox.NamedNode | ox.BlankNode)))
         out: dict[ox.Triple, None] = {}
-        for start in range(0, len(nodes), 200):
-            values = {"s": _values(nodes[start:start + 200])}
+        text = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+        where = where_brace(text)
+        assert where is not None
+        for start in range(0, len(subjects), 200):
+            values = {"s": _values(subjects[start:start + 200])}
             if predicates:
                 values["p"] = list(predicates)
-            text = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
-            rows = self.query(bind_values(text, where_brace(text), values))
+            rows = solutions(self.query(bind_values(text, where, values)))
             for r in rows:
                 out[ox.Triple(r["s"], r["p"], r["o"])] = None
         return list(out)
 
     def quads(self, graph: ox.NamedNode) -> list[ox.Quad]:
-        rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
-                          substitutions={ox.Variable("g"): graph})
+        rows = solutions(self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                                    substitutions={ox.Variable("g"): graph}))
         return [ox.Quad(r["s"], r["p"], r["o"], graph) for r in rows]
 
     def __len__(self) -> int:
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        """The dataset's triples, each once however many graphs state it (as the embedded store counts)."""
+        rows = solutions(self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"))
         return int(next(iter(rows))["n"].value)
 
     def is_empty(self) -> bool:
-        return not list(self.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"))
+        return not list(solutions(self.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")))
 
     def graphs(self) -> list[ox.NamedNode]:
         """The dataset's named graphs (the engine's own left out)."""
         self._pragmas()
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return [r["g"] for r in rows if isinstance(r["g"], ox.NamedNode) and r["g"].value not in self._excluded]
+        excluded = self._excluded
+        assert excluded is not None  # _pragmas() has listed them
+        rows = solutions(self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+        return [r["g"] for r in rows if isinstance(r["g"], ox.NamedNode) and r["g"].value not in excluded]
 
     def digests(self) -> dict[str, str]:
-        rows = self.query("SELECT ?g ?d WHERE { GRAPH ?g { ?g nf:contentDigest ?d } }")
+        rows = solutions(self.query("SELECT ?g ?d WHERE { GRAPH ?g { ?g nf:contentDigest ?d } }"))
         return {r["g"].value: r["d"].value for r in rows if isinstance(r["g"], ox.NamedNode)}
 
     def dump(self, output: IO[bytes], fmt: ox.RdfFormat) -> None:
         """Every graph of the dataset, one graph per request, so no answer outgrows the engine's row limit."""
         prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
         for g in sorted(self.graphs(), key=lambda g: g.value):
-            output.write(ox.serialize(self.quads(g), format=fmt, prefixes=prefixes))
+            data = ox.serialize(self.quads(g), format=fmt, prefixes=prefixes)
+            assert data is not None  # given no output, serialize returns the bytes (its stub says bytes | None)
+            output.write(data)
 
     def is_stale(self) -> bool:
         return False
@@ -365,7 +376,9 @@ class RemoteStore(SparqlReads):
         SPARQL text, so no parser limit — Virtuoso's runs out of memory on a few thousand triples)."""
         by_graph: dict[ox.NamedNode, list[ox.Triple]] = {}
         for q in quads:
-            by_graph.setdefault(q.graph_name, []).append(q.triple)
+            graph = q.graph_name
+            assert isinstance(graph, ox.NamedNode)  # a unit's quads are in named graphs (see loaders.rdf)
+            by_graph.setdefault(graph, []).append(q.triple)
         for graph, triples in by_graph.items():
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
             url = f"{self.crud_url}?{urllib.parse.urlencode({'graph': graph.value})}"
@@ -383,12 +396,13 @@ class RemoteWriter:
     def __enter__(self) -> RemoteWriter:
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         return False
 
     def digest(self, graph: ox.NamedNode) -> str | None:
-        rows = self.store.query("SELECT ?g ?d WHERE { GRAPH ?g { ?g nf:contentDigest ?d } }",
-                                substitutions={ox.Variable("g"): graph})
+        rows = solutions(self.store.query("SELECT ?g ?d WHERE { GRAPH ?g { ?g nf:contentDigest ?d } }",
+                                          substitutions={ox.Variable("g"): graph}))
         for row in rows:
             return row["d"].value
         return None
@@ -414,8 +428,8 @@ class RemoteWriter:
         values = " ".join(f"({q.subject} {q.predicate} {q.object} {q.graph_name})" for q in quads[:2000])
         if len(quads) > 2000:
             return False
-        rows = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES (?s ?p ?o ?g) {{ {values} }} "
-                                "GRAPH ?g { ?s ?p ?o } }")
+        rows = solutions(self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES (?s ?p ?o ?g) {{ {values} }} "
+                                          "GRAPH ?g { ?s ?p ?o } }"))
         return int(next(iter(rows))["n"].value) == len(quads)
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
@@ -435,3 +449,8 @@ def _short(message: str, limit: int = 600) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 
+
+if TYPE_CHECKING:  # mypy's proof that the remote store and its load session implement the interface
+    def _implements(store: RemoteStore) -> None:
+        _reader: Reader = store
+        _writer: Writer = store.writer()
