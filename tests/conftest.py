@@ -9,11 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT, SEEDS
 
 from newsgraph.service.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+__all__ = ["BASE", "ROOT", "SEEDS", "Cli"]
 BASE = "http://localhost:5000/"
 
 

@@ -4,13 +4,21 @@ Every test here runs on both (``backend`` is ``embedded`` or ``virtuoso``), thro
 line and a real ``newsgraph serve``; the ``*_alike`` tests then hold the two answers against each
 other, since "same answers on both" is the point: typed literals, language tags and blank nodes come
 back alike, the default graph is the dataset's own graphs only, errors and time limits read the same.
+
+Then the remote store on its own (newsgraph.service.store.remote): an engine that is down or drops the
+connection, a plain SPARQL 1.1 engine that gives the descriptions the embedded store gives, and round
+trips through the real Virtuoso of odd literals, graph IRIs, blank nodes, datasets and updates.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import re
+import socket
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -18,16 +26,22 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS
+from conftest import BASE, SEEDS
+from helpers import app_client, clean_env, counts, live
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from server import Server, fetch
+from server import Server, free_port
+from server import fetch as get  # (status, headers, body), errors included
 from virtuoso import Virtuoso, available
 
 from newsgraph.service.cli import main
 from newsgraph.service.sparql.saved_queries import load_queries
+from newsgraph.service.store.embedded import StoreError
+from newsgraph.service.store.remote import RemoteStore
+from newsgraph.service.web.describe import describe
 
 TOKEN = "backends-token"
+EX = "http://example.org/"
 BACKENDS = ("embedded", "virtuoso")
 EXTRA = """@prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -83,7 +97,6 @@ def setups(tmp_path_factory, virtuoso):
     """Both backends loaded with the same files, each with a server in front."""
     folder = tmp_path_factory.mktemp("backends")
     files = [str(p) for p in fixtures(folder)]
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSGRAPH_")}
     clis = {"embedded": BackendCli(str(folder / "store"), {}),
             "virtuoso": BackendCli(virtuoso.endpoint, virtuoso.env)}
     for name, cli in clis.items():
@@ -91,7 +104,7 @@ def setups(tmp_path_factory, virtuoso):
         assert result.exit_code == 0, (name, result.output)
     # Virtuoso compiles each query to SQL first: `conflicts` costs it 2–5 s on the seeds (0.05 s embedded)
     servers = {"embedded": Server(folder / "store", token=TOKEN, timeout=3),
-               "virtuoso": Server(virtuoso.endpoint, token=TOKEN, timeout=12, env={**base_env, **virtuoso.env})}
+               "virtuoso": Server(virtuoso.endpoint, token=TOKEN, timeout=12, env=clean_env(**virtuoso.env))}
     for s in servers.values():
         s.__enter__()
     yield {name: (clis[name], servers[name]) for name in BACKENDS}
@@ -105,8 +118,6 @@ def backend(request, setups):
     srv.name = request.param
     return cli, srv
 
-
-get = fetch  # (status, headers, body), errors included
 
 def select(srv, query: str) -> tuple[int, bytes]:
     status, _, body = get(f"{srv.url}/sparql?{urllib.parse.urlencode({'query': query})}",
@@ -170,6 +181,7 @@ def test_sparql_endpoint_refuses_what_it_must(backend):
     assert status == 401
 
 
+@pytest.mark.slow
 def test_a_slow_query_is_stopped_with_503(backend):
     _, srv = backend
     status, body = select(srv, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
@@ -208,6 +220,7 @@ def both(setups, fn):
     return {name: fn(*setups[name]) for name in BACKENDS}
 
 
+@pytest.mark.slow
 def test_saved_queries_alike(setups):
     """Every saved query, with its documented examples and without, answers the same rows on both."""
     queries = load_queries()
@@ -270,8 +283,6 @@ def test_export_alike(setups):
 
 
 def _virtuoso_update(v: Virtuoso, text: str) -> int:
-    from newsgraph.service.store.remote import RemoteStore
-
     store = RemoteStore(v.endpoint, v.update_url, "dba", "dba")
     try:
         store.update(text)
@@ -282,7 +293,7 @@ def _virtuoso_update(v: Virtuoso, text: str) -> int:
 
 def test_virtuoso_put_is_all_or_nothing_and_multi_operation_updates_are_not(virtuoso):
     """Why a load replaces an article with the Graph Store Protocol's PUT and not with `DROP; INSERT`."""
-    from newsgraph.service.store.remote import RemoteError, RemoteStore
+    from newsgraph.service.store.remote import RemoteError
 
     store = RemoteStore(virtuoso.endpoint, virtuoso.update_url, "dba", "dba")
     g = ox.NamedNode("http://example.org/atomic")
@@ -300,3 +311,209 @@ def test_virtuoso_put_is_all_or_nothing_and_multi_operation_updates_are_not(virt
                                         f"LOAD <http://127.0.0.1:9/none> INTO GRAPH <{g.value}>")
     assert status >= 400
     assert len(store.quads(g)) == 0  # …but the failed request's DROP stayed done: not atomic
+
+
+# ---- the remote store at its edges: engines that fail, a plain SPARQL engine --------------------------------------
+
+
+def test_dead_engine_query_is_store_error():
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/sparql")
+    with pytest.raises(StoreError) as e:
+        store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert e.value.status == 503
+
+
+def test_dead_engine_health_is_503_not_500():
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    r = app_client(url).get("/health")
+    assert r.status_code in (502, 503), (r.status_code, r.data)
+
+
+@pytest.fixture
+def dropping_engine():
+    """An 'engine' that accepts a connection, reads the request and closes without answering
+    (a restarting engine, a proxy dropping the connection)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    stop = threading.Event()
+
+    def serve():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)
+            conn.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}/sparql"
+    stop.set()
+    t.join(2)
+    srv.close()
+
+
+def test_engine_dropping_connection_is_store_error(dropping_engine):
+    store = RemoteStore(dropping_engine)
+    store._virtuoso = False
+    store._excluded = []
+    with pytest.raises(StoreError):
+        store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+class _Engine(http.server.BaseHTTPRequestHandler):
+    """A plain SPARQL 1.1 engine (pyoxigraph behind the protocol), as a remote store sees one."""
+
+    def do_POST(self):
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        try:
+            result = self.server.store.query(form["query"][0], use_default_graph_as_union=True)
+            body, status = result.serialize(format=ox.QueryResultsFormat.JSON), 200
+        except SyntaxError as e:
+            body, status = str(e).encode(), 400
+        self.send_response(status)
+        self.send_header("Content-Type", "application/sparql-results+json" if status == 200 else "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_descriptions_on_a_remote_store_match_the_embedded_ones(seeded):
+    """RemoteStore has no counts file: it counts live, binds terms with bind_values at one offset, and looks
+    dates and types up through `about` — the same description as the embedded store, order included."""
+    embedded = live(seeded.store)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Engine)
+    server.store = embedded._store
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        remote = RemoteStore(f"http://127.0.0.1:{server.server_address[1]}/sparql")
+        remote._virtuoso, remote._excluded = False, []
+        for path in ("organization/csto", "country/russia", "organization/askanews", "country/uzbekistan"):
+            iri = ox.NamedNode(f"{BASE}id/{path}")
+            a, b = describe(embedded, iri), describe(remote, iri)
+            assert counts(a) == counts(b) and (a.facts > 0 or "askanews" in path), path
+            assert [g.subjects for g in a.incoming] == [g.subjects for g in b.incoming], path
+            assert set(a.triples) == set(b.triples), path
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---- the remote store against the real Virtuoso: round trips ------------------------------------------------------
+
+
+@pytest.fixture
+def remote(virtuoso):
+    """The remote store on the module's Virtuoso. The graphs a test adds are dropped after it, so that the
+    two backends above keep the same data whatever the order the tests run in."""
+    store = RemoteStore(virtuoso.endpoint, virtuoso.update_url, "dba", "dba", query_timeout=20)
+    before = set(store.graphs())
+    yield store
+    for graph in set(store.graphs()) - before:
+        store.update(f"DROP SILENT GRAPH <{graph.value}>")
+
+
+def rows_of(store, text, **kw):
+    r = store.query(text, **kw)
+    return [{v.value: s[v] for v in r.variables if s[v] is not None} for s in r]
+
+
+def test_put_graph_non_ascii_round_trip(remote):
+    g = ox.NamedNode(EX + "g-utf8")
+    label = ox.Literal("Zürich – 東京 😀", language="de")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "z"), ox.NamedNode(EX + "name"), label)])
+    got = [q.object for q in remote.quads(g)]
+    assert got == [label]
+
+
+def test_put_graph_odd_graph_iri(remote):
+    g = ox.NamedNode(EX + "g?a=1&b=2#frag%20x")
+    t = ox.Triple(ox.NamedNode(EX + "odd"), ox.NamedNode(EX + "p"), ox.Literal("v"))
+    remote.put_graph(g, [t])
+    assert [q.triple for q in remote.quads(g)] == [t]
+    assert g in remote.graphs()
+
+
+def test_values_binding_odd_literal(remote):
+    g = ox.NamedNode(EX + "g-odd")
+    odd = ox.Literal('quote " back \\ newline\n tab\t brace } hash # <tag>')
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "o"), ox.NamedNode(EX + "p"), odd)])
+    found = remote.triples(o=odd)
+    assert [t.subject for t in found] == [ox.NamedNode(EX + "o")]
+
+
+def test_graph_prefixed_name_and_select_star(remote):
+    g = ox.NamedNode(EX + "g-pref")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("x"))])
+    r = rows_of(remote, "PREFIX ex: <http://example.org/> SELECT * WHERE { GRAPH ex:g-pref { ?s ?p ?o } }")
+    assert r == [{"s": ox.NamedNode(EX + "a"), "p": ox.NamedNode(EX + "p"), "o": ox.Literal("x")}]
+
+
+def test_from_named(remote):
+    g = ox.NamedNode(EX + "g-from")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "f"), ox.NamedNode(EX + "p"), ox.Literal("y"))])
+    r = rows_of(remote, "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } } ", named_graphs=[g], default_graph=[g])
+    assert r == [{"s": ox.NamedNode(EX + "f")}]
+    r = rows_of(remote, "SELECT ?s FROM NAMED <http://example.org/g-from> WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert r == [{"s": ox.NamedNode(EX + "f")}]
+
+
+def test_ask_and_describe(remote):
+    g = ox.NamedNode(EX + "g-ask")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "d"), ox.NamedNode(EX + "p"), ox.Literal("z"))])
+    assert bool(remote.query("ASK { <http://example.org/d> ?p ?o }")) is True
+    assert bool(remote.query("ASK { <http://example.org/nothing> ?p ?o }")) is False
+
+
+def test_describe_default_graph(remote):
+    g = ox.NamedNode(EX + "g-describe")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "d"), ox.NamedNode(EX + "p"), ox.Literal("z"))])
+    described = remote.query("DESCRIBE <http://example.org/d>")
+    assert ox.Triple(ox.NamedNode(EX + "d"), ox.NamedNode(EX + "p"), ox.Literal("z")) in list(described)
+
+
+def test_blank_nodes_round_trip(remote):
+    g = ox.NamedNode(EX + "g-bnode")
+    b = ox.BlankNode()
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "h"), ox.NamedNode(EX + "part"), b),
+                         ox.Triple(b, ox.NamedNode(EX + "name"), ox.Literal("inner"))])
+    quads = remote.quads(g)
+    assert len(quads) == 2
+    objs = [q.object for q in quads if q.predicate == ox.NamedNode(EX + "part")]
+    subs = [q.subject for q in quads if q.predicate == ox.NamedNode(EX + "name")]
+    assert isinstance(objs[0], ox.BlankNode) and objs == subs
+
+
+def test_blank_node_bound_alone(remote):
+    g = ox.NamedNode(EX + "g-bnode-alone")
+    b = ox.BlankNode()
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "h1"), ox.NamedNode(EX + "part"), b),
+                         ox.Triple(b, ox.NamedNode(EX + "name"), ox.Literal("inner"))])
+    subs = [q.subject for q in remote.quads(g) if q.predicate == ox.NamedNode(EX + "name")]
+    with_iri = remote.about([subs[0], ox.NamedNode(EX + "h1")])
+    assert ox.Literal("inner") in [t.object for t in with_iri]  # works with two terms
+    about = remote.about(subs)
+    assert [t.object for t in about] == [ox.Literal("inner")]
+
+
+def test_update_with_using(remote):
+    g = ox.NamedNode(EX + "g-using")
+    remote.put_graph(g, [ox.Triple(ox.NamedNode(EX + "u"), ox.NamedNode(EX + "p"), ox.Literal("1"))])
+    remote.update("INSERT { GRAPH <http://example.org/g-using2> { ?s <http://example.org/q> ?o } } "
+                  "USING <http://example.org/g-using> WHERE { ?s <http://example.org/p> ?o }")
+    assert [q.object for q in remote.quads(ox.NamedNode(EX + "g-using2"))] == [ox.Literal("1")]
+
+
+def test_syntax_error_is_syntax_error(remote):
+    with pytest.raises(SyntaxError):
+        remote.query("SELECT ?s WHERE { ?s ?p }")
+

@@ -2,7 +2,9 @@
 
 Every page is opened with every request that would leave the machine aborted and recorded, and
 every console message and script error collected: a test fails on either. Screenshots of each page
-are kept in ``tests/artifacts/`` (or ``$ARTIFACTS``) for people to look at.
+are kept in ``tests/artifacts/`` (or ``$ARTIFACTS``) for people to look at. The editor's last tests run
+with the content security policy bypassed: escaping alone must keep data from running, and a run
+replaces what the one before it showed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from conftest import ROOT
 
 ARTIFACTS = Path(os.environ.get("ARTIFACTS", ROOT / "tests" / "artifacts"))
 ARTICLE = "/id/article/askanews-2023-11-22-csto"
+EVIL = "</script><img src=x onerror=alert(1)>"
 
 if importlib.util.find_spec("playwright") is None:  # under CI a missing component fails, never skips
     if os.environ.get("CI") == "true":
@@ -168,6 +172,7 @@ def test_article_page_highlights_its_evidence(page):
     page.assert_clean()
 
 
+@pytest.mark.slow
 def test_fact_page_and_ontology_and_queries_pages_load_clean(page):
     for path, name in ((f"{ARTICLE}/s300-to-tajikistan", "fact"), ("/ontology", "ontology"),
                        ("/queries", "queries"), ("/api", "api"), ("/.well-known/void", "void"),
@@ -219,3 +224,59 @@ def test_keyboard_reaches_the_search_box_and_every_input_has_a_label(page):
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)""")
     assert unlabelled == []
     page.assert_clean()
+
+
+# ---- the editor with the content security policy bypassed ------------------------------------------------------
+
+
+@pytest.fixture
+def bare_page(browser, srv):
+    """A Playwright page, the CSP bypassed (requests that would leave the machine are still aborted)."""
+    w = Watched(browser, srv, bypass_csp=True)
+    yield w.page
+    w.close()
+
+
+def html_url(srv, query: str) -> str:
+    return f"{srv.url}/sparql?{urllib.parse.urlencode({'query': query, 'format': 'html'})}"
+
+
+def test_server_error_cleared_after_good_run(srv, bare_page):
+    bare_page.goto(html_url(srv, "SELECT ?s WHERE { ?s ?p }"))
+    bare_page.fill("#sparql-query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 2")
+    bare_page.press("#sparql-query", "Control+Enter")
+    bare_page.wait_for_function("document.getElementById('sparql-status').textContent.includes('row')")
+    assert bare_page.locator("[role=alert]").count() == 0, bare_page.locator("[role=alert]").all_inner_texts()
+
+
+def test_server_results_cleared_after_failing_run(srv, bare_page):
+    bare_page.goto(html_url(srv, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"))
+    assert bare_page.locator("#server-results").count() == 1
+    bare_page.fill("#sparql-query", "SELECT ?s WHERE { ?s ?p }")
+    bare_page.press("#sparql-query", "Control+Enter")
+    bare_page.wait_for_function("document.getElementById('sparql-status').textContent.startsWith('Error')")
+    assert bare_page.locator("#server-results").count() == 0
+
+
+def test_two_quick_runs_show_one_table(srv, bare_page):
+    bare_page.goto(srv.url + "/")
+    bare_page.fill("#sparql-query", "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    bare_page.evaluate("() => { const f = document.getElementById('editor'); f.requestSubmit(); f.requestSubmit(); }")
+    bare_page.wait_for_function("document.getElementById('sparql-status').textContent.includes('row')")
+    bare_page.wait_for_timeout(1000)
+    assert bare_page.locator("#sparql-results table").count() == 1
+
+
+def test_results_table_escapes_html(srv, bare_page):
+    errors = []
+    bare_page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+    bare_page.goto(srv.url + "/")
+    bare_page.fill("#sparql-query",
+                   f'SELECT ?x ?i WHERE {{ BIND("{EVIL}" AS ?x) BIND(IRI("javascript:alert(2)") AS ?i) }}')
+    bare_page.press("#sparql-query", "Control+Enter")
+    bare_page.wait_for_function("document.getElementById('sparql-status').textContent.includes('row')")
+    assert bare_page.locator("#sparql-results td").first.inner_text() == EVIL
+    assert bare_page.locator("#sparql-results img").count() == 0
+    assert bare_page.locator("#sparql-results a[href^='javascript']").count() == 0
+    assert not errors
+

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,17 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS
-from test_errors import SHEET, line_of, write
+from helpers import SHEET, clean_env, line_of, write_sheet
+from server import free_port
 
 NEWSGRAPH = ROOT / ".venv" / "bin" / "newsgraph"
 SUMMARY = re.compile(r"^loaded (\d+) articles?, (\d+) facts, (\d+) triples from (\d+) files? in (\d+\.\d+) s",
                      re.MULTILINE)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSGRAPH_")}
-    env.update(extra)
-    return env
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120):
@@ -39,12 +33,6 @@ def export_lines(store: Path, cwd: Path) -> set[str]:
     result = run("export", "--store", str(store), cwd=cwd)
     assert result.returncode == 0, result.stderr
     return {line for line in result.stdout.splitlines() if line.strip()}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_command_is_installed():
@@ -67,7 +55,7 @@ def test_load_seeds_prints_a_summary(tmp_path):
 
 def test_bad_sheet_exits_1_with_file_line_messages(tmp_path):
     sheet = SHEET.replace("recipient: belarus", "recipient: atlantis").replace("date: 2024-03-03", "date: 2024-02-30")
-    path = write(tmp_path / "in", sheet)
+    path = write_sheet(tmp_path / "in", sheet)
     result = run("load", "--store", str(tmp_path / "store"), str(path.parent), cwd=tmp_path)
     assert result.returncode == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
@@ -86,7 +74,7 @@ def test_validate_with_a_memory_store(tmp_path):
     ok = run("validate", "--store", "memory:", str(SEEDS), cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "3 files OK" in ok.stdout
-    path = write(tmp_path / "in", SHEET.replace("item: s-400", "item: s-500"))
+    path = write_sheet(tmp_path / "in", SHEET.replace("item: s-400", "item: s-500"))
     bad = run("validate", "--store", "memory:", str(path.parent), cwd=tmp_path)
     assert bad.returncode == 1
     assert f"{path}:{line_of(path, 'item: s-500')}: unknown entity 's-500'" in bad.stderr

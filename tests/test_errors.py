@@ -2,58 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
-
-TEXT = "Il 3 marzo 2024 la Russia ha consegnato quattro sistemi S-400 alla Bielorussia, secondo fonti ufficiali.\n"
-
-REGISTRY = """\
-- {id: russia, type: country, labels: {en: Russia}}
-- {id: belarus, type: country, labels: {en: Belarus}, aliases: [Bielorussia]}
-- {id: s-400, type: weapon-system, labels: {en: S-400}}
-- {id: minsk, type: place, labels: {en: Minsk}, country: belarus}
-- {id: testwire, type: organization, labels: {en: Test Wire}}
-"""
-
-SHEET = """\
-article:
-  id: test-article
-  title: "Test"
-  publisher: testwire
-  published: 2024-03-04
-  language: it
-  text: test.txt
-facts:
-  - type: arms-transfer
-    supplier: russia
-    recipient: belarus
-    item: s-400
-    quantity: 4
-    date: 2024-03-03
-    quote: "la Russia ha consegnato quattro sistemi S-400 alla Bielorussia"
-"""
-
-
-def write(folder: Path, sheet: str = SHEET, registry: str = REGISTRY, text: str = TEXT) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "entities.yaml").write_text(registry, encoding="utf-8")
-    (folder / "test.txt").write_text(text, encoding="utf-8")
-    path = folder / "sheet.yaml"
-    path.write_text(textwrap.dedent(sheet), encoding="utf-8")
-    return path
-
-
-def line_of(path: Path, needle: str) -> int:
-    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if needle in line:
-            return i
-    raise AssertionError(f"{needle!r} not in {path}")
+from helpers import REGISTRY, SHEET, line_of, write_sheet
 
 
 def test_valid_sheet_loads(cli, tmp_path):
-    write(tmp_path / "in")
+    write_sheet(tmp_path / "in")
     result = cli("load", str(tmp_path / "in"))
     assert result.exit_code == 0, result.output
     assert "loaded 1 article, 1 facts" in result.stdout
@@ -93,7 +47,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_sheet_is_refused_whole_with_its_line(cli, tmp_path, case):
     sheet, needle, message = CASES[case]
-    path = write(tmp_path / "in", sheet)
+    path = write_sheet(tmp_path / "in", sheet)
     before = cli.export()
     result = cli("load", str(path))
     assert result.exit_code == 1
@@ -107,7 +61,7 @@ def test_bad_sheet_is_refused_whole_with_its_line(cli, tmp_path, case):
 
 def test_every_problem_is_reported_at_once(cli, tmp_path):
     sheet = SHEET.replace("recipient: belarus", "recipient: nowhere").replace("date: 2024-03-03", "date: 03/03/2024")
-    path = write(tmp_path / "in", sheet)
+    path = write_sheet(tmp_path / "in", sheet)
     result = cli("load", str(path))
     assert result.exit_code == 1
     assert f"{path}:{line_of(path, 'recipient: nowhere')}: unknown entity 'nowhere'" in result.stderr
@@ -116,7 +70,7 @@ def test_every_problem_is_reported_at_once(cli, tmp_path):
 
 def test_entity_declared_twice_in_one_file(cli, tmp_path):
     registry = REGISTRY + "- {id: russia, type: country, labels: {it: Russia}}\n"
-    write(tmp_path / "in", registry=registry)
+    write_sheet(tmp_path / "in", registry=registry)
     reg = tmp_path / "in" / "entities.yaml"
     result = cli("load", str(reg))
     assert result.exit_code == 1
@@ -125,7 +79,7 @@ def test_entity_declared_twice_in_one_file(cli, tmp_path):
 
 
 def test_unknown_entity_type(cli, tmp_path):
-    write(tmp_path / "in", registry=REGISTRY + "- {id: wagner, type: militia, labels: {en: Wagner}}\n")
+    write_sheet(tmp_path / "in", registry=REGISTRY + "- {id: wagner, type: militia, labels: {en: Wagner}}\n")
     reg = tmp_path / "in" / "entities.yaml"
     result = cli("load", str(reg))
     assert result.exit_code == 1
@@ -133,7 +87,7 @@ def test_unknown_entity_type(cli, tmp_path):
 
 
 def test_same_id_other_type_names_both(cli, tmp_path):
-    path = write(tmp_path / "in", SHEET.replace("facts:", "entities:\n  - {id: minsk, type: country, labels: "
+    path = write_sheet(tmp_path / "in", SHEET.replace("facts:", "entities:\n  - {id: minsk, type: country, labels: "
                                                 "{en: Minsk}}\nfacts:"))
     result = cli("load", str(tmp_path / "in"))
     assert result.exit_code == 1
@@ -146,7 +100,7 @@ def test_same_id_other_type_names_both(cli, tmp_path):
 
 
 def test_same_id_other_type_against_the_store(cli, tmp_path):
-    write(tmp_path / "in")
+    write_sheet(tmp_path / "in")
     assert cli("load", str(tmp_path / "in")).exit_code == 0
     other = tmp_path / "other.yaml"
     other.write_text("- {id: minsk, type: organization, labels: {en: Minsk Group}}\n", encoding="utf-8")
@@ -158,7 +112,7 @@ def test_same_id_other_type_against_the_store(cli, tmp_path):
 def test_wikidata_id_held_by_another_entity(cli, tmp_path):
     registry = REGISTRY.replace("labels: {en: Russia}}", "labels: {en: Russia}, wikidata: Q159}") + \
         "- {id: russian-federation, type: country, labels: {en: Russian Federation}, wikidata: Q159}\n"
-    write(tmp_path / "in", registry=registry)
+    write_sheet(tmp_path / "in", registry=registry)
     reg = tmp_path / "in" / "entities.yaml"
     result = cli("load", str(reg))
     assert result.exit_code == 1
@@ -168,7 +122,7 @@ def test_wikidata_id_held_by_another_entity(cli, tmp_path):
 
 def test_shacl_violation_points_at_the_field(cli, tmp_path):
     # minsk is a place: a place cannot supply weapons; only the shapes know that
-    path = write(tmp_path / "in", SHEET.replace("supplier: russia", "supplier: minsk"))
+    path = write_sheet(tmp_path / "in", SHEET.replace("supplier: russia", "supplier: minsk"))
     result = cli("load", str(tmp_path / "in"))
     assert result.exit_code == 1
     assert any(p.startswith(f"{path}:{line_of(path, 'supplier: minsk')}:") for p in result.stderr.splitlines()), \
@@ -177,7 +131,7 @@ def test_shacl_violation_points_at_the_field(cli, tmp_path):
 
 
 def test_other_files_still_load_when_one_is_bad(cli, tmp_path):
-    write(tmp_path / "in")
+    write_sheet(tmp_path / "in")
     bad = tmp_path / "in" / "bad.yaml"
     bad.write_text(SHEET.replace("test-article", "bad-article").replace("quantity: 4", "quantity: many"),
                    encoding="utf-8")
@@ -189,12 +143,12 @@ def test_other_files_still_load_when_one_is_bad(cli, tmp_path):
 
 
 def test_validate_writes_nothing(cli, tmp_path):
-    write(tmp_path / "in")
+    write_sheet(tmp_path / "in")
     result = cli("validate", str(tmp_path / "in"))
     assert result.exit_code == 0, result.output
     assert "2 files OK" in result.stdout
     assert cli.export() == set()
-    write(tmp_path / "in", SHEET.replace("recipient: belarus", "recipient: atlantis"))
+    write_sheet(tmp_path / "in", SHEET.replace("recipient: belarus", "recipient: atlantis"))
     assert cli("validate", str(tmp_path / "in")).exit_code == 1
 
 

@@ -47,6 +47,7 @@ from typing import NamedTuple
 
 import pytest
 import yaml
+from helpers import ROOT, SEEDS, clean_env
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -57,8 +58,6 @@ from newsgraph.loaders.sheets import MAX_EXPONENT, MAX_TEXT, read_yaml_file
 from newsgraph.loaders.vocab import Iris
 from newsgraph.loaders.yamlnodes import MAX_DEPTH
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 SEED_SHEET = SEEDS / "askanews-2023-11-22-csto.yaml"
 REGISTRY = SEEDS / "entities.yaml"
 TEXT = SEEDS / "articles" / "askanews-2023-11-22-csto.txt"
@@ -952,10 +951,6 @@ def test_every_saved_crash_is_a_regression_case():
 
 
 # ---- the real command on hostile files ------------------------------------------------------------------
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSGRAPH_")}
 
 
 def newsgraph(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
+from server import Server, fetch
 
 from newsgraph.service.sparql.saved_queries import load_queries
 
@@ -88,6 +89,22 @@ def test_api_page_renders_the_document(srv, doc):
         assert path in html
 
 
+def test_openapi_never_fails_on_a_query_file_the_service_accepted(srv, tmp_path):
+    (tmp_path / "bad-example.rq").write_text("#+ summary: A test\n#+ params:\n#+   n: {type: integer, example: many}\n"
+                                             "SELECT $n WHERE { }\n")
+    try:
+        server = Server(srv.store, env={"NEWSGRAPH_QUERIES": str(tmp_path)}).__enter__()
+    except RuntimeError:
+        return  # refused at start-up: fine
+    try:
+        for path in ("/openapi.json", "/api"):
+            status, _, body = fetch(server.url + path)
+            assert status == 200, (path, body[:200])
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error(srv, tmp_path):
     """The CI run: every operation, examples + coverage + fuzzing phases, a fixed seed so a failure can be
     replayed (``make fuzz`` runs longer with fresh seeds). One worker: with two, CPython 3.11's ``ast``

@@ -8,7 +8,7 @@ import re
 import pytest
 import rdflib
 from conftest import BASE, SEEDS, Cli
-from test_errors import REGISTRY, SHEET, write
+from helpers import REGISTRY, SHEET, write_sheet
 
 SHEET_NAME = "askanews-2023-11-22-csto.yaml"
 ARTICLE_ID = "askanews-2023-11-22-csto"
@@ -187,7 +187,7 @@ facts:""")
 
 @pytest.mark.parametrize("how", ["registry already in the store", "registry in the same command"])
 def test_entity_redeclared_with_same_type_merges_labels_and_aliases(cli, tmp_path, how):
-    path = write(tmp_path / "in", MERGING_SHEET)
+    path = write_sheet(tmp_path / "in", MERGING_SHEET)
     registry = tmp_path / "in" / "entities.yaml"
     if how == "registry already in the store":
         assert cli("load", str(registry)).exit_code == 0
@@ -208,7 +208,7 @@ def test_entity_redeclared_with_same_type_merges_labels_and_aliases(cli, tmp_pat
 
 
 def test_reloading_a_sheet_that_redeclares_entities_is_unchanged(cli, tmp_path):
-    path = write(tmp_path / "in", MERGING_SHEET)
+    path = write_sheet(tmp_path / "in", MERGING_SHEET)
     assert cli("load", str(tmp_path / "in")).exit_code == 0
     before = cli.export()
     second = cli("load", str(path))
@@ -218,7 +218,7 @@ def test_reloading_a_sheet_that_redeclares_entities_is_unchanged(cli, tmp_path):
 
 
 def test_registry_file_adding_an_alias_extends_the_stored_entity(cli, tmp_path):
-    path = write(tmp_path / "in")
+    path = write_sheet(tmp_path / "in")
     assert cli("load", str(path.parent)).exit_code == 0
     extra = tmp_path / "more.yaml"
     extra.write_text(REGISTRY.splitlines()[1].replace("aliases: [Bielorussia]", "aliases: [Belorussia]") + "\n",

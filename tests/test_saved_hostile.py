@@ -4,19 +4,21 @@ The fixture query ``tests/fixture_queries/echo.rq`` reads no data and answers it
 one row (one per combination of list values): a value that escaped its literal would show as a row
 that differs from what was sent, or as more rows. The shipped queries get the same values, and the
 store is checked unchanged afterwards.
+
+What is under test is how values are checked and bound, not HTTP: the app runs in-process (Flask's test
+client, the app `newsgraph serve` builds, queries in the request's thread), as two apps on one store, one
+serving the fixture query folder and one the shipped queries.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.parse
-import urllib.request
 from pathlib import Path
-from urllib.error import HTTPError
 
 import pytest
-from conftest import ROOT, SEEDS, Cli
-from server import Server
+from conftest import ROOT
+from helpers import app_client, loaded
 
 from newsgraph.loaders.folding import fold
 from newsgraph.service.sparql.saved_queries import load_queries
@@ -36,32 +38,27 @@ SINGLE = ["e", "i", "s", "f", "l", "n", "d", "b", "t", "k"]
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hostile")
-    cli = Cli(folder / "store")
-    assert cli("load", str(SEEDS)).exit_code == 0
-    with Server(folder / "store", env={"NEWSGRAPH_QUERIES": str(FIXTURES)}) as echo, Server(folder / "store") as real:
-        yield echo, real
+    """(echo, real): the app with the fixture query folder, and the app with the shipped queries."""
+    store = loaded(tmp_path_factory.mktemp("hostile") / "store").store
+    return app_client(store, queries=str(FIXTURES)), app_client(store)
 
 
-def call(base: str, name: str, pairs: list[tuple[str, str]]):
+def call(app, name: str, pairs: list[tuple[str, str]]):
     """GET, or a form POST when the values would not fit in a request line (the service stops at 8 KiB)."""
     query = urllib.parse.urlencode(pairs)
     if len(query) < 3000:
-        req = urllib.request.Request(f"{base}/queries/{name}?{query}")
+        r = app.get(f"/queries/{name}?{query}")
     else:
-        req = urllib.request.Request(f"{base}/queries/{name}", data=query.encode(),
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, json.loads(r.read())
-    except HTTPError as e:
-        body = e.read()
-        return e.code, json.loads(body) if e.headers.get("Content-Type", "").endswith("json") else body
+        r = app.post(f"/queries/{name}", data=query.encode(),
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    body = r.get_data()
+    if r.status_code < 400:
+        return r.status_code, json.loads(body)
+    return r.status_code, json.loads(body) if r.headers.get("Content-Type", "").endswith("json") else body
 
 
-def triples(base: str) -> int:
-    with urllib.request.urlopen(base + "/health", timeout=30) as r:
-        return json.loads(r.read())["triples"]
+def triples(app) -> int:
+    return json.loads(app.get("/health").get_data())["triples"]
 
 
 def expected(param: str, value: str) -> object:
@@ -74,7 +71,7 @@ def expected(param: str, value: str) -> object:
 def test_hostile_values_of_every_type_are_refused_or_matched_literally(servers, param):
     echo, _ = servers
     for value in HOSTILE:
-        status, body = call(echo.url, "echo", [(param, value)])
+        status, body = call(echo, "echo", [(param, value)])
         assert status in (200, 400), (param, value, status, body)
         if status == 400:
             assert body["status"] == 400 and (not value or body["invalid-params"][0]["name"] == param)
@@ -92,7 +89,7 @@ def test_good_values_are_bound_as_typed_terms(servers):
     pairs = [("e", "russia"), ("i", "http://example.org/x y".replace(" ", "%20")), ("s", 'say "hi" }'),
              ("f", "Tagík"), ("l", "Mosca@it"), ("n", "42"), ("d", ".5"), ("b", "yes"), ("t", "2023-11-22"),
              ("k", 'd"e'), ("m", "one"), ("m", "two")]
-    status, body = call(echo.url, "echo", pairs)
+    status, body = call(echo, "echo", pairs)
     assert status == 200, body
     rows = body["rows"]
     assert len(rows) == 2 and {r["m"] for r in rows} == {"one", "two"}
@@ -108,7 +105,7 @@ def test_list_values_multiply_rows_and_nothing_more(servers):
     for value in HOSTILE:
         if not value or len(value) > 500:
             continue
-        status, body = call(echo.url, "echo", [("m", value), ("m", "plain")])
+        status, body = call(echo, "echo", [("m", value), ("m", "plain")])
         if status == 400:
             continue
         assert len(body["rows"]) == 2 and {r["m"] for r in body["rows"]} == {value, "plain"}, value
@@ -120,35 +117,36 @@ def test_bounds_and_forms_are_checked(servers):
                          ("b", "maybe"), ("t", "2023-02-30"), ("t", "2023-11"), ("t", "22/11/2023"), ("k", "A"),
                          ("l", "no tag"), ("l", "x@not a tag"), ("i", "relative/iri"), ("i", "http://a b"),
                          ("e", "Russia"), ("e", "Q0"), ("s", "x" * 501), ("n", "9" * 40)):
-        status, body = call(echo.url, "echo", [(param, value)])
+        status, body = call(echo, "echo", [(param, value)])
         assert status == 400, (param, value, body)
         assert body["invalid-params"][0]["name"] == param
 
 
 def test_shipped_queries_take_hostile_values_without_error_or_change(servers):
     _, real = servers
-    before = triples(real.url)
+    before = triples(real)
     queries = load_queries()
     for q in queries.values():
         for p in q.params:
             for value in HOSTILE[:-1]:
                 pairs = [(other.name, other.example or "x") for other in q.params if other.required and other != p]
-                status, body = call(real.url, q.name, [*pairs, (p.name, value)])
+                status, body = call(real, q.name, [*pairs, (p.name, value)])
                 assert status in (200, 400), (q.name, p.name, value, status, body)
                 if p.type == "entity" and value:
                     assert status == 400  # no hostile text names an entity
-    assert triples(real.url) == before
+    assert triples(real) == before
 
 
 def test_search_for_hostile_text_finds_nothing_rather_than_everything(servers):
     _, real = servers
     for value in ("\"} UNION { ?s ?p ?o } #", "') || true || ('", ".*", "%"):
-        status, body = call(real.url, "search", [("q", value)])
+        status, body = call(real, "search", [("q", value)])
         assert status == 200 and body["rows"] == [], value
 
 
 def test_fixture_query_folder_is_what_the_echo_server_serves(servers):
     echo, _ = servers
-    with urllib.request.urlopen(echo.url + "/queries", timeout=30) as r:
-        assert [q["name"] for q in json.loads(r.read())["queries"]] == ["echo"]
+    r = echo.get("/queries")
+    assert r.status_code == 200
+    assert [q["name"] for q in json.loads(r.get_data())["queries"]] == ["echo"]
     assert Path(FIXTURES / "echo.rq").exists()

@@ -10,20 +10,15 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from helpers import loaded
+from server import Server, fetch
 
-from newsgraph.service.cli import main
-from tests.server import Server, fetch
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SLOW = 200  # trickling connections: far more than the worker's threads (4)
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("slow") / "store"
-    assert CliRunner().invoke(main, ["--store", str(folder), "load", str(SEEDS)]).exit_code == 0
-    return folder
+    return loaded(tmp_path_factory.mktemp("slow") / "store").store
 
 
 class Trickler:

@@ -17,7 +17,8 @@ from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import BASE, SEEDS, Cli
+from conftest import BASE, Cli
+from helpers import loaded
 from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.stores import sparqlconnector
@@ -50,10 +51,7 @@ WHERE {{ ?t a nf:ArmsTransfer ; nf:item <{S300}> ; nf:quantity ?q ; nf:supplier 
 
 
 def seeded_cli(folder) -> Cli:
-    cli = Cli(folder / "store")
-    result = cli("load", str(SEEDS))
-    assert result.exit_code == 0, result.output
-    return cli
+    return loaded(folder / "store")
 
 
 @pytest.fixture(scope="module")

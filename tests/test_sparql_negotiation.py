@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 import rdflib
 from conftest import BASE, SEEDS, Cli
-from helpers import app_client
-from server import NEWSGRAPH
-from test_sparql_safety import assert_error, query, request, serve
+from helpers import app_client, assert_error, query, request
+from server import NEWSGRAPH, Server
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's own parsers, on Dataset
 
@@ -63,7 +62,7 @@ def store(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def srv(store):
-    with serve(store, timeout=20) as server:
+    with Server(store, timeout=20) as server:
         yield server
 
 
@@ -473,11 +472,19 @@ def write_sheet(folder: Path, n: int) -> tuple[Path, str]:
     return path, f"{BASE}id/article/live-load-test-{n}"
 
 
-class Traffic:
-    """Threads that keep querying the endpoint (GET with ever-new text, and POST) and record every answer."""
+#: what Traffic asks: the (article, headline) pairs, counted and listed; each new sheet adds one article, one title
+HEADLINES = "SELECT (COUNT(*) AS ?n) { ?a a schema:NewsArticle ; schema:headline ?h }"
 
-    def __init__(self, endpoint: str, threads: int = 4):
+
+class Traffic:
+    """Threads that keep querying the endpoint (GET with ever-new text, and POST) and record every answer. An
+    answer is right when it counts, or lists, as many headlines as one of the versions the store goes through
+    (``counts``); anything else (an error, a refused connection, a body that does not parse, a wrong number)
+    is a failure."""
+
+    def __init__(self, endpoint: str, counts: set[int], threads: int = 4):
         self.endpoint = endpoint
+        self.counts = counts
         self.stop = threading.Event()
         self.answers: list[tuple[float, int, str]] = []
         self.failures: list[str] = []
@@ -490,14 +497,16 @@ class Traffic:
         i = 0
         while not self.stop.is_set():
             i += 1
-            text = (f"SELECT (COUNT(*) AS ?n) {{ ?a a schema:NewsArticle ; schema:headline ?h }} # {n}-{i}"
-                    if i % 2 else "SELECT ?a ?h { ?a a schema:NewsArticle ; schema:headline ?h }")
+            text = (f"{HEADLINES} # {n}-{i}" if i % 2
+                    else "SELECT ?a ?h { ?a a schema:NewsArticle ; schema:headline ?h }")
             try:
                 answer = query(self.endpoint, text, via="get" if n % 2 else "direct", timeout=15)
-                ok = answer.status == 200
-                if ok:
-                    json.loads(answer.body)["results"]["bindings"]
-                problem = None if ok else repr(answer)
+                problem = None if answer.status == 200 else repr(answer)
+                if problem is None:
+                    rows = json.loads(answer.body)["results"]["bindings"]
+                    found = int(rows[0]["n"]["value"]) if i % 2 else len(rows)
+                    if found not in self.counts:
+                        problem = f"wrong answer: {found} headlines, not one of {sorted(self.counts)}"
             except Exception as e:  # a refused or cut connection, or a body that does not parse
                 problem = f"{type(e).__name__}: {e}"
             with self.lock:
@@ -518,6 +527,13 @@ class Traffic:
     def between(self, start: float, end: float) -> int:
         with self.lock:
             return sum(1 for t, _, _ in self.answers if start <= t <= end)
+
+    def wait_answered(self, after: float, within: float = 30) -> None:
+        """Until some query sent by the threads was answered after ``after`` (a time.monotonic())."""
+        deadline = time.monotonic() + within
+        while not self.between(after, float("inf")):
+            assert time.monotonic() < deadline, f"no query answered within {within} s"
+            time.sleep(0.05)
 
 
 def load(store: Path, path: Path) -> tuple[subprocess.CompletedProcess, float, float]:
@@ -541,15 +557,16 @@ def wait_visible(srv, article: str, within: float) -> float:
 def test_load_while_serving_shows_new_article_without_failed_requests(cli, tmp_path):
     assert cli("load", str(SEEDS)).exit_code == 0
     sheet, article = write_sheet(tmp_path, 1)
-    with serve(cli.store, timeout=10) as srv:
+    with Server(cli.store, timeout=10) as srv:
         pids = _server_pids(srv)
         assert not query(srv.endpoint, f"ASK {{ <{article}> ?p ?o }}").json()["boolean"]
-        with Traffic(srv.endpoint) as traffic:
-            time.sleep(0.5)
+        before = count(srv, HEADLINES)
+        with Traffic(srv.endpoint, {before, before + 1}) as traffic:
+            traffic.wait_answered(after=0)
             done, start, end = load(cli.store, sheet)
             assert done.returncode == 0, done.stdout + done.stderr
             wait_visible(srv, article, within=5)
-            time.sleep(0.5)
+            traffic.wait_answered(after=time.monotonic())
         assert traffic.failures == [], traffic.failures[:5]
         assert traffic.between(start, end) > 0, "no query was answered while the load ran"
         # answered before the load, while it ran and after it: the service never stopped answering
@@ -569,17 +586,19 @@ def _server_pids(srv) -> tuple[int, ...]:
     return (srv.process.pid, *sorted(int(c) for c in children))
 
 
+@pytest.mark.slow
 def test_several_loads_in_a_row_while_serving(cli, tmp_path):
     """Each load makes a new version and prunes old ones, while executors may still be reading them."""
     assert cli("load", str(SEEDS)).exit_code == 0
-    with serve(cli.store, timeout=10) as srv, Traffic(srv.endpoint) as traffic:
-        time.sleep(0.3)
-        for n in range(1, 5):
-            sheet, article = write_sheet(tmp_path, n)
-            done, _, _ = load(cli.store, sheet)
-            assert done.returncode == 0, done.stdout + done.stderr
-            wait_visible(srv, article, within=5)
-        time.sleep(0.5)
-        traffic.__exit__(None, None, None)
+    with Server(cli.store, timeout=10) as srv:
+        before = count(srv, HEADLINES)
+        with Traffic(srv.endpoint, set(range(before, before + 5))) as traffic:
+            traffic.wait_answered(after=0)
+            for n in range(1, 5):
+                sheet, article = write_sheet(tmp_path, n)
+                done, _, _ = load(cli.store, sheet)
+                assert done.returncode == 0, done.stdout + done.stderr
+                wait_visible(srv, article, within=5)
+            traffic.wait_answered(after=time.monotonic())
         assert traffic.failures == [], traffic.failures[:5]
         assert request(srv.url + "/health").json()["articles"] == 6

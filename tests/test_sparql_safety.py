@@ -7,84 +7,22 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import json
 import os
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, Cli
-from helpers import app_client
+from helpers import RESULTS_JSON, Answer, app_client, assert_error, get, loaded, query, request
 from server import Server, process_stats
 
 TOKEN = "test-token-8b1f0c"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 ARTICLE = "http://localhost:5000/id/article/askanews-2023-11-22-csto"
-RESULTS_JSON = "application/sparql-results+json"
 
 
-# ---- HTTP with the standard library --------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: Message
-    body: bytes
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def json(self):
-        return json.loads(self.body)
-
-    def __repr__(self) -> str:  # what a failing assertion shows
-        return f"<{self.status} {self.headers.get('Content-Type')} {self.text[:300]!r}>"
-
-
-def request(url: str, method: str = "GET", body: bytes | str | None = None, headers: dict | None = None,
-            timeout: float = 30, chunked: bool = False) -> Answer:
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    start = time.monotonic()
-    try:
-        if chunked:
-            conn.request(method, path, body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
-                         headers=headers or {}, encode_chunked=True)
-        else:
-            conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read()
-        return Answer(response.status, response.headers, data, time.monotonic() - start)
-    finally:
-        conn.close()
-
-
-def get(endpoint: str, headers: dict | None = None, timeout: float = 30, **params) -> Answer:
-    return request(endpoint + "?" + urllib.parse.urlencode(params), headers=headers, timeout=timeout)
-
-
-def query(endpoint: str, text: str, via: str = "get", accept: str | None = RESULTS_JSON,
-          timeout: float = 30, **params) -> Answer:
-    """A query by GET, form POST or direct POST (the protocol's three ways)."""
-    headers = {"Accept": accept} if accept else {}
-    if via == "get":
-        return get(endpoint, headers, timeout, query=text, **params)
-    if via == "form":
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return request(endpoint, "POST", urllib.parse.urlencode({"query": text, **params}), headers, timeout)
-    headers["Content-Type"] = "application/sparql-query"
-    url = endpoint + ("?" + urllib.parse.urlencode(params) if params else "")
-    return request(url, "POST", text, headers, timeout)
+# ---- HTTP with the standard library (Answer, request, get, query, assert_error: helpers.py) -------------------------
 
 
 def update(endpoint: str, text: str, token: str | None = TOKEN, via: str = "direct",
@@ -105,19 +43,6 @@ def ask(endpoint: str, text: str) -> bool:
     answer = query(endpoint, text, via="direct")
     assert answer.status == 200, answer
     return answer.json()["boolean"]
-
-
-def assert_error(answer: Answer, status: int | tuple[int, ...], *words: str) -> None:
-    """A refusal a person can read: the status, a plain-text message, no traceback, CORS kept."""
-    statuses = status if isinstance(status, tuple) else (status,)
-    assert answer.status in statuses, answer
-    assert answer.status != 500, answer
-    assert "Traceback" not in answer.text, answer
-    assert answer.headers.get("Content-Type", "").startswith("text/plain"), answer
-    assert len(answer.text.strip()) > 10, answer
-    assert answer.headers.get("Access-Control-Allow-Origin") == "*", answer
-    for word in words:
-        assert word.lower() in answer.text.lower(), (word, answer)
 
 
 # ---- a local HTTP listener: the "remote" endpoint that must never be contacted -------------------------
@@ -186,10 +111,7 @@ def serve(store: Path | str, **options) -> Server:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    cli = Cli(tmp_path_factory.mktemp("safety") / "store")
-    result = cli("load", str(SEEDS))
-    assert result.exit_code == 0, result.output
-    return cli.store
+    return loaded(tmp_path_factory.mktemp("safety") / "store").store
 
 
 @pytest.fixture(scope="module")
@@ -416,7 +338,7 @@ def test_queries_still_answer_after_many_updates(writable):
 
 
 def test_update_memory_store_is_204():
-    """A memory store (the app in-process, changed in place) takes an update with the token: 204, no body."""
+    """A memory store (the app in-process, changed in place) takes an update with the token: 204."""
     client = app_client("memory:", update_token="t")
     r = client.post("/sparql", data={"update": 'INSERT DATA { <http://example.org/y> <http://example.org/p> "v" }'},
                     headers={"Authorization": "Bearer t"})
@@ -508,6 +430,7 @@ def test_timeout_answers_503_keeps_the_server_responsive_and_frees_the_cpu(slow_
     assert after.json()["results"]["bindings"][0]["n"]["value"] == "2"
 
 
+@pytest.mark.slow
 def test_the_pool_recovers_after_repeated_timeouts(slow_srv):
     srv = slow_srv
     for round_ in range(3):

@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 from conftest import BASE
+from helpers import TABLE_ROWS, write_table
 
 NF = "https://w3id.org/newsgraph/ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-REGISTRY = """\
-- {id: russia, type: country, labels: {en: Russia, it: Russia}, aliases: [Russian Federation]}
-- {id: belarus, type: country, labels: {en: Belarus}, aliases: [Bielorussia, Biélorussie]}
-- {id: s-400, type: weapon-system, labels: {en: S-400}, aliases: [SA-21 Growler]}
-- {id: t-72, type: weapon-system, labels: {en: T-72}}
-"""
-
-HEADER = ("supplier,recipient,designation,description,number_ordered,order_year,delivery_years,"
-          "number_delivered,comments,source")
-ROWS = [
-    # label, upper case; designation spelt with a space; both numbers: delivered wins; two delivery years
-    'Russia,BELARUS,S 400,SAM system,4,2021,2022; 2023,(4),"Delivered in two batches",https://armstrade.sipri.org/',
-    # accented label, alias; ordered only; order year only; a citation that is not a URL
-    "Rússia,bielorussie,sa-21 growler,SAM system,8,2024,,,,SIPRI Arms Transfers Database 2024",
-    # alias of the supplier; delivered number without an ordered one; one delivery year
-    "russian federation,Bélarus,t-72,tank,,2019,2020,6,,https://example.org/t72",
-]
-TABLE_NAME = "SIPRI Trade_2024.csv"
 ARTICLE_ID = "sipri-trade-2024"
-
-
-def write_table(folder: Path, rows: list[str] = ROWS, name: str = TABLE_NAME) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "entities.yaml").write_text(REGISTRY, encoding="utf-8")
-    path = folder / name
-    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
 
 
 def terms(cli, query: str) -> list[dict[str, ox.Term]]:
@@ -73,7 +47,7 @@ def test_table_loads_as_one_article_with_one_fact_per_row(cli, tmp_path):
           }}
         }}""")
     by_quote = {r["quote"].value: r for r in rows}
-    assert set(by_quote) == set(ROWS), "each fact's quote is its row's own text"
+    assert set(by_quote) == set(TABLE_ROWS), "each fact's quote is its row's own text"
 
     def check(row: str, supplier: str, recipient: str, item: str, quantity: int, status: str, source: ox.Term,
               date: str | None = None, after: str | None = None, before: str | None = None):
@@ -90,11 +64,11 @@ def test_table_loads_as_one_article_with_one_fact_per_row(cli, tmp_path):
             else:
                 assert r[key] == ox.Literal(value, datatype=ox.NamedNode(XSD + "gYear"))
 
-    check(ROWS[0], "russia", "belarus", "s-400", 4, "delivered", ox.NamedNode("https://armstrade.sipri.org/"),
+    check(TABLE_ROWS[0], "russia", "belarus", "s-400", 4, "delivered", ox.NamedNode("https://armstrade.sipri.org/"),
           after="2022", before="2023")
-    check(ROWS[1], "russia", "belarus", "s-400", 8, "ordered", ox.Literal("SIPRI Arms Transfers Database 2024"),
+    check(TABLE_ROWS[1], "russia", "belarus", "s-400", 8, "ordered", ox.Literal("SIPRI Arms Transfers Database 2024"),
           date="2024")
-    check(ROWS[2], "russia", "belarus", "t-72", 6, "delivered", ox.NamedNode("https://example.org/t72"),
+    check(TABLE_ROWS[2], "russia", "belarus", "t-72", 6, "delivered", ox.NamedNode("https://example.org/t72"),
           date="2020")
 
     # the evidence points at the row in the file's text
