@@ -4,7 +4,7 @@ start-up checks of the query files.
 
 Expected answers come from the seed sheets themselves (read with the project's own YAML reader)
 or from SPARQL run through the command line on the same store — never typed in by hand where the
-data can say it. Fact sheets of our own are in ``tests/fixture_review/`` (semantics against CONTRACT §5:
+data can say it. Fact sheets of our own are in ``tests/fixture_conflicts/`` (semantics against CONTRACT §5:
 dates, statuses, month ends, several reference records); query files used only here are written to
 temporary folders from the strings below.
 """
@@ -37,7 +37,7 @@ RECORD = f"{BASE}id/article/csto-treaty-record"
 E = f"{BASE}id/"
 REQUIRED = ("members", "arms-transfers", "meetings", "statements", "agreements", "entity-facts", "conflicts",
             "search")
-FIXTURES = ROOT / "tests" / "fixture_review"
+FIXTURES = ROOT / "tests" / "fixture_conflicts"
 RV_NEWS = f"{E}article/rv-news"
 RV_RECORD, RV_RECORD_2 = f"{E}article/rv-record", f"{E}article/rv-record-2"
 
@@ -104,7 +104,7 @@ def srv(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def review_store(tmp_path_factory) -> Path:
-    """The seeds (a reference record and its conflicts), the fact sheets of ``tests/fixture_review`` and 8
+    """The seeds (a reference record and its conflicts), the fact sheets of ``tests/fixture_conflicts`` and 8
     generated articles, in one store."""
     folder = tmp_path_factory.mktemp("review")
     generate(folder / "corpus", 8, 15, 5)
@@ -330,7 +330,7 @@ def test_timeline_is_in_date_order(srv):
     assert days == sorted(days) and days[0].startswith("1992")
 
 
-# ---- the required queries on fixture sheets of our own (tests/fixture_review) ------------------------------------
+# ---- the required queries on fixture sheets of our own (tests/fixture_conflicts) ------------------------------------
 
 
 def test_members_date_is_as_of_before_start_before_publication(review_srv):
