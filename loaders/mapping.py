@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from .entities import Registry
 from .folding import fold
-from .ontology import DATE_PROPERTIES, FACT_CLASSES, LITERAL_PROPERTIES, ROLE_PROPERTIES
+from .ontology import DATE_PROPERTIES, FACT_CLASSES, LITERAL_PROPERTIES, ROLE_PROPERTIES, role_property
 from .records import Article, DateValue, Entity, Fact
 from .vocab import DCTERMS, ENTITY_CLASSES, NF, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WIKIDATA, XSD, Iris
 
@@ -91,10 +91,14 @@ def map_article(article: Article, registry: Registry, iris: Iris, entity_additio
     def add(s, p, o) -> None:
         q.append(ox.Quad(s, p, o, graph))
 
-    add(a, RDF.type, SCHEMA.Dataset if article.is_table else SCHEMA.NewsArticle)
+    # a reference record is compiled, not reported: it is no schema:NewsArticle, and only its publisher
+    # (an official register's) or its compiler (prov:wasAttributedTo) stands behind it
+    add(a, RDF.type, SCHEMA.Dataset if article.is_table else NF.ReferenceRecord if article.reference
+        else SCHEMA.NewsArticle)
     add(a, RDF.type, NF.Article)
     if article.reference:
-        add(a, RDF.type, NF.ReferenceRecord)
+        add(a, RDF.type, SCHEMA.CreativeWork)
+        _reference_record(article, a, registry, iris, add)
     add(a, DCTERMS.identifier, ox.Literal(article.id))
     add(a, SCHEMA.headline, ox.Literal(article.title, language=article.language))
     if article.published is not None:
@@ -121,6 +125,22 @@ def map_article(article: Article, registry: Registry, iris: Iris, entity_additio
     return out
 
 
+def _reference_record(article: Article, a: ox.NamedNode, registry: Registry, iris: Iris, add) -> None:
+    if article.compiler is not None:
+        add(a, PROV.wasAttributedTo, entity_node(article.compiler, iris, registry))
+    if article.compiled is not None:
+        add(a, SCHEMA.dateCreated, date_literal(article.compiled))
+    for n, source in enumerate(article.sources, 1):
+        node = ox.NamedNode(f"{a.value}#source-{n}")
+        add(a, DCTERMS.source, node)
+        add(node, RDF.type, SCHEMA.CreativeWork)
+        add(node, SCHEMA.name, ox.Literal(source.title))
+        if source.date is not None:
+            add(node, SCHEMA.datePublished, date_literal(source.date))
+        if source.url is not None:
+            add(node, SCHEMA.url, ox.NamedNode(source.url))
+
+
 def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry, iris: Iris, add, out: Mapped):
     f = iris.fact(article.id, fact.id)
     for cls in (NF.Fact, *FACT_CLASSES[fact.kind]):
@@ -139,7 +159,7 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
     for name, value in values.items():
         if name in ROLE_PROPERTIES:
             for v in value if isinstance(value, list) else [value]:
-                add(f, ROLE_PROPERTIES[name], entity_node(v, iris, registry))
+                add(f, role_property(fact.kind, name), entity_node(v, iris, registry))
         elif name in DATE_PROPERTIES:
             add(f, DATE_PROPERTIES[name], date_literal(value))
         elif name in LITERAL_PROPERTIES:
@@ -149,6 +169,9 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
             add(f, NF.quantity, number_literal(value))
         elif name == "text":
             add(f, NF.text, ox.Literal(value, language=article.language))
+        elif name == "complete":
+            if value == "true":
+                add(f, NF.completeList, ox.Literal("true", datatype=XSD.boolean))
         else:  # the schema and this table disagree: fail loudly rather than drop data
             raise KeyError(f"no property for field {name!r}")
 
@@ -190,8 +213,10 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
     prop_lines = {p.value: fact.lines.get(name, fact.line)
                   for table in (ROLE_PROPERTIES, LITERAL_PROPERTIES, DATE_PROPERTIES)
                   for name, p in table.items() if name in fact.lines}
+    prop_lines |= {role_property(fact.kind, name).value: line for name, line in fact.lines.items()
+                   if name in ROLE_PROPERTIES}
     for name, p in (("quantity", NF.quantity), ("text", NF.text), ("quote", NF.quote),
-                    ("confidence", NF.confidence), ("note", SKOS.note)):
+                    ("confidence", NF.confidence), ("note", SKOS.note), ("complete", NF.completeList)):
         if name in fact.lines:
             prop_lines[p.value] = fact.lines[name]
     out.lines[f.value] = (fact.line, prop_lines)
@@ -209,6 +234,12 @@ def _shortcuts(fact: Fact, registry: Registry, iris: Iris, add) -> None:
             add(x, NF.metWith, y)
     elif fact.kind == "arms-transfer":
         add(entity_node(v["supplier"], iris, registry), NF.suppliedArmsTo, entity_node(v["recipient"], iris, registry))
+    elif fact.kind == "founding":
+        org = entity_node(v["organization"], iris, registry)
+        if v.get("date") is not None:
+            add(org, SCHEMA.foundingDate, date_literal(v["date"]))
+        if v.get("location") is not None:
+            add(org, SCHEMA.foundingLocation, entity_node(v["location"], iris, registry))
 
 
 def claim_bounds(fact: Fact, article: Article):
@@ -222,7 +253,7 @@ def claim_bounds(fact: Fact, article: Article):
     """
     v = fact.values
     if fact.kind == "membership":
-        d = v.get("as_of") or v.get("start") or article.published
+        d = v.get("as_of") or v.get("start") or article.published or article.compiled
         first = d.earliest if d is not None else None
     else:
         d = v.get("date") or v.get("start")

@@ -29,6 +29,7 @@ FACT_CLASSES: dict[str, tuple[ox.NamedNode, ...]] = {
     "statement": (NF.Statement,),
     "deployment": (NF.Deployment,),
     "military-action": (NF.MilitaryAction,),
+    "founding": (NF.Founding,),
 }
 CLASS_FACT_KINDS = {classes[0].value: kind for kind, classes in FACT_CLASSES.items()}
 
@@ -40,6 +41,18 @@ ROLE_PROPERTIES: dict[str, ox.NamedNode] = {
     "absent": NF.absent, "parties": NF.party, "speaker": NF.speaker, "about": NF.about,
     "audience": NF.audience, "actor": NF.actor, "target": NF.target,
 }
+#: where a field's usual property would say something false of a kind, the kind's own property: a
+#: founding's organisation is no org:organization, whose domain is org:Membership
+KIND_ROLE_PROPERTIES: dict[str, dict[str, ox.NamedNode]] = {"founding": {"organization": NF.foundedOrganization}}
+#: every property that links a fact to an entity, by IRI, with the sheet field it comes from
+ROLE_NAMES: dict[str, str] = {p.value: name for name, p in ROLE_PROPERTIES.items()} | {
+    p.value: name for table in KIND_ROLE_PROPERTIES.values() for name, p in table.items()}
+
+
+def role_property(kind: str, name: str) -> ox.NamedNode:
+    return KIND_ROLE_PROPERTIES.get(kind, {}).get(name) or ROLE_PROPERTIES[name]
+
+
 #: sheet field -> property with a plain literal value
 LITERAL_PROPERTIES: dict[str, ox.NamedNode] = {
     "status": NF.status, "unit": NF.unit, "components": NF.component, "topic": NF.topic,
@@ -50,10 +63,10 @@ DATE_PROPERTIES: dict[str, ox.NamedNode] = {
     "date_before": NF.notAfter, "date_after": NF.notBefore,
 }
 #: every property a sheet field maps to, for pointing SHACL results back at a line
-FIELD_OF_PROPERTY: dict[str, str] = {
-    p.value: f for table in (ROLE_PROPERTIES, LITERAL_PROPERTIES, DATE_PROPERTIES) for f, p in table.items()
+FIELD_OF_PROPERTY: dict[str, str] = ROLE_NAMES | {
+    p.value: f for table in (LITERAL_PROPERTIES, DATE_PROPERTIES) for f, p in table.items()
 } | {NF.quantity.value: "quantity", NF.text.value: "text", NF.quote.value: "quote",
-     NF.confidence.value: "confidence", SKOS.note.value: "note"}
+     NF.confidence.value: "confidence", SKOS.note.value: "note", NF.completeList.value: "complete"}
 
 
 

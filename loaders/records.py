@@ -79,18 +79,32 @@ class Fact:
     span: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True)
+class Source:
+    """A document a reference record compiles (a treaty, a charter, a depositary's notice)."""
+
+    title: str
+    date: DateValue | None = None
+    url: str | None = None
+    line: int = 0
+
+
 @dataclass
 class Article:
     id: str
     title: str
-    publisher: str | None  # None only for tables, which have no publisher
-    published: DateValue | None  # None only for tables
+    publisher: str | None  # None for tables, and for reference records that name a compiler instead
+    published: DateValue | None  # None for tables, and for reference records dated by `compiled`
     language: str
     file: str
     line: int = 1
     url: str | None = None
     text: str | None = None
     reference: bool = False
+    #: a reference record's compiler (entity id), its compilation date and the documents it compiles
+    compiler: str | None = None
+    compiled: DateValue | None = None
+    sources: list[Source] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)

@@ -48,6 +48,9 @@ FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
         "start": FieldSpec(DATE),
         "end": FieldSpec(DATE),
         "as_of": FieldSpec(DATE),
+        # the claim is one of a list the article gives as the organisation's whole membership on the
+        # claim's date (an enumerating sentence): `conflicts` flags the reference members it leaves out
+        "complete": FieldSpec(TEXT, choices=("true", "false")),
     },
     "arms-transfer": {
         "supplier": FieldSpec(ENTITY, required=True),
@@ -98,6 +101,13 @@ FACT_TYPES: dict[str, dict[str, FieldSpec]] = {
         "end": FieldSpec(DATE),
         "outcome": FieldSpec(TEXT),
     },
+    # an organisation's founding, as a text dates it ("è nata nel 1992"): not an agreement, whose
+    # parties would have to be named
+    "founding": {
+        "organization": FieldSpec(ENTITY, required=True),
+        "date": FieldSpec(DATE),
+        "location": FieldSpec(ENTITY),
+    },
 }
 
 #: "this field, or one of these" requirements: type -> (fields, message)
@@ -105,17 +115,23 @@ ONE_OF: dict[str, tuple[tuple[str, ...], str]] = {
     "meeting": (("start", "date_after", "date_before"), "a meeting needs `start` (or `date_before`/`date_after`)"),
     "statement": (("date", "date_after", "date_before"), "a statement needs `date` (or `date_before`/`date_after`)"),
     "military-action": (("target", "location"), "a military-action needs `target` or `location`"),
+    "founding": (("date", "date_after", "date_before"), "a founding needs `date` (or `date_before`/`date_after`)"),
 }
 
 ARTICLE_FIELDS: dict[str, FieldSpec] = {
     "id": FieldSpec(TEXT, required=True),
     "title": FieldSpec(TEXT, required=True),
-    "publisher": FieldSpec(ENTITY, required=True),
-    "published": FieldSpec(DATE, required=True),
+    # required of a news article; a reference record may name a `compiler` and a `compiled` date instead
+    "publisher": FieldSpec(ENTITY),
+    "published": FieldSpec(DATE),
     "language": FieldSpec(TEXT, required=True),
     "url": FieldSpec(TEXT),
     "text": FieldSpec(TEXT),
     "reference": FieldSpec(TEXT),
+    # reference records only: who compiled it (an entity id), when, and from which documents
+    "compiler": FieldSpec(ENTITY),
+    "compiled": FieldSpec(DATE),
+    "sources": FieldSpec(TEXT),  # a list of {title, date, url}; read by the sheet reader itself
 }
 
 ENTITY_FIELDS = ("id", "type", "labels", "aliases", "wikidata", "country", "role")

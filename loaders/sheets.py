@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from .dates import parse_date
 from .entities import Registry
 from .quotes import FoldedText
-from .records import ENTITY_TYPES, Article, DateValue, Entity, Fact, InputError, Problem
+from .records import ENTITY_TYPES, Article, DateValue, Entity, Fact, InputError, Problem, Source
 from .schema import (
     ARTICLE_FIELDS,
     COMMON_FIELDS,
@@ -32,6 +32,7 @@ from .schema import (
     FACT_TYPES,
     ONE_OF,
     QUANTITY,
+    TEXT,
     TEXTS,
     FieldSpec,
 )
@@ -89,8 +90,9 @@ def referenced_ids(sheet: SheetFile) -> list[tuple[str, int, str]]:
     a = sheet.article
     if a is None:
         return out
-    if a.publisher:
-        out.append((a.publisher, a.lines.get("publisher", a.line), "publisher"))
+    for name in ("publisher", "compiler"):
+        if getattr(a, name):
+            out.append((getattr(a, name), a.lines.get(name, a.line), name))
     for f in a.facts:
         spec = FACT_TYPES[f.kind]
         for name, value in f.values.items():
@@ -320,7 +322,8 @@ class _Reader:
                 if spec.required:
                     self.error(root.key_lines["article"], f"`article` is missing `{name}`")
                 continue
-            values[name] = self.value(name, spec, m[name])
+            if name != "sources":
+                values[name] = self.value(name, spec, m[name])
         aid = values.get("id")
         if aid is not None and not ID.match(aid):
             self.error(m.key_lines["id"], f"article id '{aid}' must match [a-z0-9][a-z0-9-]*")
@@ -339,6 +342,11 @@ class _Reader:
             if ref not in ("true", "false"):
                 self.error(m.key_lines["reference"], "`reference` must be true or false")
             reference = ref == "true"
+        self.who_and_when(m, root, values, reference)
+        sources = self.sources(m["sources"]) if "sources" in m else []
+        comp = values.get("compiled")
+        if comp is not None and comp.datatype not in ("date", "dateTime"):
+            self.error(m.key_lines["compiled"], "`compiled` must be a full date (2024-12-31) or a date-time")
         text: str | None = None
         if values.get("text") is not None:
             text = self.article_text(values["text"], m.key_lines["text"])
@@ -347,7 +355,51 @@ class _Reader:
         # every problem reported at once; a file with problems is never written
         return Article(id=aid or "", title=(values.get("title") or "").strip(), publisher=values.get("publisher"),
                        published=pub, language=lang or "", file=self.file, line=m.line, url=url, text=text,
-                       reference=reference, facts=facts, lines={k: _line(v, m) for k, v in m.items()})
+                       reference=reference, compiler=values.get("compiler"), compiled=comp, sources=sources,
+                       facts=facts, lines={k: _line(v, m) for k, v in m.items()})
+
+    def who_and_when(self, m: Mapping, root: Mapping, values: dict[str, Any], reference: bool) -> None:
+        """A news article names its publisher and publication date. A reference record is compiled, not
+        published as news: it names who stands behind it (a `compiler`, or the `publisher` of an official
+        register) and a date (`compiled` or `published`); `compiler`, `compiled` and `sources` belong to
+        reference records only."""
+        where = root.key_lines["article"]
+        if not reference:
+            for name in ("publisher", "published"):
+                if name not in m:
+                    self.error(where, f"`article` is missing `{name}`")
+            for name in ("compiler", "compiled", "sources"):
+                if name in m:
+                    self.error(m.key_lines[name], f"`{name}` is for reference records only (`reference: true`)")
+            return
+        if "publisher" not in m and "compiler" not in m:
+            self.error(where, "a reference record needs `compiler` (who compiled it) or `publisher`")
+        if "published" not in m and "compiled" not in m:
+            self.error(where, "a reference record needs `compiled` (the date it was compiled) or `published`")
+
+    def sources(self, v: Value) -> list[Source]:
+        """The documents a reference record compiles: each `{title, date, url}`, title required."""
+        items = v if isinstance(v, Sequence) else None
+        if not items:
+            self.error(v.line, "`sources` must be a non-empty list of {title, date, url}")
+            return []
+        out: list[Source] = []
+        for item in items:
+            if not isinstance(item, Mapping):
+                self.error(item.line, "a source must be a mapping with `title` (and `date`, `url`)")
+                continue
+            self.unknown_keys(item, ("title", "date", "url"), "a source")
+            title = self.value("title", FieldSpec(TEXT), item["title"]) if "title" in item else None
+            if "title" not in item:
+                self.error(item.line, "a source is missing `title`")
+            when = self.value("date", FieldSpec(DATE), item["date"]) if "date" in item else None
+            url = self.value("url", FieldSpec(TEXT), item["url"]) if "url" in item else None
+            if url is not None and not _is_http_url(url):
+                self.error(item.key_lines["url"], f"`url`: '{url}' is not an absolute http(s) URL")
+                url = None
+            if title:
+                out.append(Source(title=title.strip(), date=when, url=url, line=item.line))
+        return out
 
     def article_text(self, rel: str, line: int) -> str | None:
         """The text beside the sheet. Only files in the sheet's own folder tree: a sheet from someone else

@@ -41,6 +41,28 @@ CASES = {
     "broken YAML": (SHEET.replace('title: "Test"', 'title: "Test'), None, "invalid YAML"),
     "text file missing": (SHEET.replace("text: test.txt", "text: missing.txt"), "text: missing.txt",
                           "file 'missing.txt' not found"),
+    # a reference record says who stands behind it and when; those fields are for reference records only
+    "reference record with nobody behind it": (
+        SHEET.replace("  publisher: testwire\n", "  reference: true\n"), "article:",
+        "a reference record needs `compiler` (who compiled it) or `publisher`"),
+    "reference record with no date": (
+        SHEET.replace("  published: 2024-03-04\n", "  reference: true\n  compiler: testwire\n"), "article:",
+        "a reference record needs `compiled`"),
+    "compiler on a news article": (SHEET.replace("  language: it\n", "  language: it\n  compiler: testwire\n"),
+                                   "compiler: testwire", "`compiler` is for reference records only"),
+    "source without a title": (
+        SHEET.replace("  language: it\n", "  language: it\n  reference: true\n  sources:\n    - {date: 1992}\n"),
+        "- {date: 1992}", "a source is missing `title`"),
+    "source with a bad url": (
+        SHEET.replace("  language: it\n", "  language: it\n  reference: true\n  sources:\n"
+                                          "    - {title: Treaty, url: 'ftp://x'}\n"),
+        "- {title: Treaty", "is not an absolute http(s) URL"),
+    "founding without a date": (
+        SHEET + "  - {type: founding, organization: testwire, quote: \"la Russia\"}\n", "type: founding",
+        "a founding needs `date`"),
+    "complete that is not a boolean": (
+        SHEET + "  - {type: membership, member: belarus, organization: testwire, complete: yes,"
+                " quote: \"la Russia\"}\n", "type: membership", "'yes' is not one of true, false"),
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from newsgraph.loaders.ontology import ROLE_PROPERTIES
+from newsgraph.loaders.ontology import ROLE_NAMES
 from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES
 
 #: entities with fewer links in both directions together are counted live: that takes about a millisecond
@@ -29,7 +29,7 @@ FORMAT = 1
 
 _CLASSES = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
 #: the properties by which a fact names an entity in one of its roles
-ROLE_NODES = sorted(set(ROLE_PROPERTIES.values()), key=lambda p: p.value)
+ROLE_NODES = [ox.NamedNode(iri) for iri in sorted(ROLE_NAMES)]
 _ROLES = " ".join(str(p) for p in ROLE_NODES)
 IN_LINKS = f"SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {_CLASSES} }} ?r a ?c . ?s ?p ?r }} " \
            "GROUP BY ?r ?p"

@@ -17,7 +17,7 @@ from newsgraph.service.store.interface import Reader
 
 NEWEST = """
 SELECT ?article ?title ?published ?reference WHERE {
-  ?article a nf:Article ; schema:headline ?title ; schema:datePublished ?published .
+  ?article a nf:Article ; schema:headline ?title ; schema:datePublished|schema:dateCreated ?published .
   BIND(EXISTS { ?article a nf:ReferenceRecord } AS ?reference)
 } ORDER BY DESC(?published) ?article LIMIT 8"""
 BY_YEAR = """

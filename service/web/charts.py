@@ -16,7 +16,8 @@ from newsgraph.service.web.display import KIND_TITLES, FactRow
 
 WIDTH, ROW, LEFT, RIGHT, TOP = 760, 26, 130, 16, 24
 COLOURS = {"membership": "#1b6ca8", "arms-transfer": "#b3261e", "meeting": "#2e7d32", "agreement": "#7b4ea3",
-           "statement": "#c26a00", "deployment": "#00796b", "military-action": "#5d4037"}
+           "statement": "#c26a00", "deployment": "#00796b", "military-action": "#5d4037",
+           "founding": "#455a64"}
 
 
 def _day(text: str | None) -> date | None:

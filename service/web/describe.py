@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from newsgraph.loaders.ontology import ROLE_PROPERTIES
+from newsgraph.loaders.ontology import ROLE_NAMES
 from newsgraph.loaders.vocab import NF, OA, PROV, RDF, RDFS, SCHEMA
 from newsgraph.service.store.interface import Reader
 
@@ -36,7 +36,7 @@ ARTICLE_FACTS = 500
 #: whole group, which for an entity named by tens of thousands of facts costs more than the page itself
 SORTED_GROUP_LIMIT = 100
 #: properties whose subjects carry dates (facts through their roles, articles): only their groups are sorted
-DATED = frozenset({*ROLE_PROPERTIES.values(), PROV.wasDerivedFrom, SCHEMA.publisher})
+DATED = frozenset({*(ox.NamedNode(iri) for iri in ROLE_NAMES), PROV.wasDerivedFrom, SCHEMA.publisher})
 #: properties pointing at a document's own parts rather than at other resources
 PART_OF_FACT = (OA.hasBody,)
 
@@ -247,7 +247,7 @@ def _newest_first(store: Reader, iri: ox.NamedNode, prop: ox.NamedNode) -> list:
     subjects = list(dict.fromkeys(row["s"] for row in store.query(IN_ORDER, substitutions={_R: iri, _P: prop})))
     latest: dict = {}
     published: dict = {}
-    for t in store.about(subjects, [NF.latest, SCHEMA.datePublished]):
+    for t in store.about(subjects, [NF.latest, SCHEMA.datePublished, SCHEMA.dateCreated]):
         into = latest if t.predicate == NF.latest else published
         into[t.subject] = max(into.get(t.subject, ""), _instant(t.object))
 
@@ -280,7 +280,7 @@ def _labels(store: Reader, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Tripl
     wanted = [n for n in dict.fromkeys(nodes) if isinstance(n, ox.NamedNode) and n != skip]
     out = store.about(wanted, [RDF.type, RDFS.label])
     articles = [t.subject for t in out if t.predicate == RDF.type and t.object == NF.Article]
-    out += store.about(articles, [SCHEMA.headline, SCHEMA.datePublished])
+    out += store.about(articles, [SCHEMA.headline, SCHEMA.datePublished, SCHEMA.dateCreated])
     classes = {t.object for t in out if t.predicate == RDF.type} - set(wanted) - {skip}
     out += store.about(classes, [RDFS.label])
     return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from newsgraph.loaders.ontology import CLASS_FACT_KINDS, DATE_PROPERTIES, ROLE_PROPERTIES
+from newsgraph.loaders.ontology import CLASS_FACT_KINDS, DATE_PROPERTIES, ROLE_NAMES, ROLE_PROPERTIES
 from newsgraph.loaders.vocab import (
     DCTERMS,
     ENTITY_CLASSES,
@@ -30,11 +30,11 @@ from newsgraph.loaders.vocab import (
 )
 from newsgraph.service.web.describe import Index
 
-ROLE_OF_PROPERTY = {p: name for name, p in ROLE_PROPERTIES.items()}
-ROLE_NAMES = {"participants": "participant", "parties": "party", "of": "body of"}
+ROLE_OF_PROPERTY = {ox.NamedNode(iri): name for iri, name in ROLE_NAMES.items()}
+ROLE_WORDS = {"participants": "participant", "parties": "party", "of": "body of"}
 KIND_TITLES = {"membership": "Memberships", "arms-transfer": "Arms transfers", "meeting": "Meetings",
                "agreement": "Agreements", "statement": "Statements", "deployment": "Deployments",
-               "military-action": "Military actions"}
+               "military-action": "Military actions", "founding": "Foundings"}
 ENTITY_KINDS = {cls.value: name for name, cls in ENTITY_CLASSES.items()}
 #: vocabularies whose local names read well alone ("participant", "member"); others keep their prefix
 PLAIN_NAMES = frozenset({"nf", "schema", "org", "oa", "prov", "skos", "rdfs", "rdf"})
@@ -191,7 +191,7 @@ def participants(index: Index, labels: Labels, fact, leave_out=None) -> list[Rol
     for t in index.out.get(fact, ()):
         name = ROLE_OF_PROPERTY.get(t.predicate)
         if name is not None and t.object != leave_out:
-            roles.setdefault(t.object, []).append(ROLE_NAMES.get(name, name))
+            roles.setdefault(t.object, []).append(ROLE_WORDS.get(name, name))
     return [Role(", ".join(names), Link(labels(o), labels.href(o))) for o, names in roles.items()]
 
 
@@ -228,6 +228,8 @@ def summary(index: Index, labels: Labels, fact) -> str:
     if kind == "deployment":
         what = text(NF.kind, "deployment")
         return f"{names(NF.actor)}: {what} in {names(NF.location)}"
+    if kind == "founding":
+        return f"{names(NF.foundedOrganization)} founded"
     if kind == "military-action":
         against = f" against {names(NF.target)}" if v(fact, NF.target) is not None else ""
         where = f" in {names(NF.location)}" if v(fact, NF.location) is not None else ""
@@ -241,8 +243,9 @@ ORG_ORGANIZATION = ROLE_PROPERTIES["organization"]
 
 def fact_row(index: Index, labels: Labels, fact, about=None) -> FactRow:
     article = index.value(fact, PROV.wasDerivedFrom)
-    published = index.value(article, SCHEMA.datePublished) if article is not None else None
-    roles = [ROLE_NAMES.get(n, n) for t in index.out.get(fact, ())
+    published = (index.value(article, SCHEMA.datePublished) or index.value(article, SCHEMA.dateCreated)
+                 if article is not None else None)
+    roles = [ROLE_WORDS.get(n, n) for t in index.out.get(fact, ())
              if t.object == about and (n := ROLE_OF_PROPERTY.get(t.predicate))]
     counterparts = participants(index, labels, fact, leave_out=about)
     quote = index.value(fact, NF.quote)

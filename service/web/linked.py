@@ -358,16 +358,34 @@ def _article_page(d: Description, index: Index, labels: display.Labels, common: 
     rows.sort(key=lambda r: (order.get(id(r), 1 << 60), r.iri))
     published = index.value(a, SCHEMA.datePublished)
     publisher = index.value(a, SCHEMA.publisher)
+    compiler = index.value(a, PROV.wasAttributedTo)
+    compiled = index.value(a, SCHEMA.dateCreated)
     url = index.value(a, SCHEMA.url)
     return render_template(
         "article.html", rows=rows, passages=display.passages(text.value, spans) if text is not None else [],
         text_lang=(index.value(a, SCHEMA.inLanguage) or ox.Literal("")).value,
         published=published.value if published is not None else "",
         publisher=display.Link(labels(publisher), labels.href(publisher)) if publisher is not None else None,
+        compiler=display.Link(labels(compiler), labels.href(compiler)) if compiler is not None else None,
+        compiled=compiled.value if compiled is not None else "",
+        sources=_compiled_sources(a),
         url=url.value if url is not None and url.value.startswith(("http://", "https://")) else None,
         reference=NF.ReferenceRecord.value in index.types(a), table=SCHEMA.Dataset.value in index.types(a),
         identifier=(index.value(a, DCTERMS.identifier) or ox.Literal("")).value,
         unplaced=[r for r in rows if id(r) not in order], **common)
+
+
+def _compiled_sources(a: ox.NamedNode) -> list[dict[str, str]]:
+    """The documents a reference record compiles, in the sheet's order (``#source-1``, ``#source-2``…)."""
+    store = _store()
+    nodes = [t.object for t in store.triples(a, DCTERMS.source, None, limit=1000) if isinstance(t.object, ox.NamedNode)]
+    out = []
+    for node in sorted(nodes, key=lambda n: (len(n.value), n.value)):
+        fields = {t.predicate: t.object.value for t in store.triples(node, None, None, limit=50)}
+        url = fields.get(SCHEMA.url, "")
+        out.append({"title": fields.get(SCHEMA.name, node.value), "date": fields.get(SCHEMA.datePublished, ""),
+                    "url": url if url.startswith(("http://", "https://")) else ""})
+    return out
 
 
 def _fact_page(d: Description, index: Index, labels: display.Labels, common: dict) -> str:
