@@ -170,6 +170,29 @@ def test_health_counts_only_the_datasets_own_graphs(setups):
     assert counts["embedded"] == counts["virtuoso"]  # Virtuoso's system graphs left out
 
 
+def test_the_default_graph_is_a_set(backend):
+    """A triple that several graphs state (`tajikistan org:memberOf csto`: the seed article and the treaty
+    record; the S-300 shortcut: three reports) is one triple of the default graph, on both backends — and
+    the copy Virtuoso keeps for it is no named graph of the dataset."""
+    cli, srv = backend
+
+    def count(text: str) -> int:
+        status, body = select(srv, text)
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    tajikistan = "<http://localhost:5000/id/country/tajikistan>"
+    assert count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH ?g {{ {tajikistan} org:memberOf ?o }} }}") >= 2  # the premise
+    assert count(f"SELECT (COUNT(*) AS ?n) {{ {tajikistan} org:memberOf ?o }}") == 2  # csto and cst, once each
+    assert count("SELECT (COUNT(*) AS ?n) { ?s nf:suppliedArmsTo ?o }") == count(
+        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?o { GRAPH ?g { ?s nf:suppliedArmsTo ?o } } }")
+    assert count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == count(
+        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "
+        "'http://localhost:5000/')) } }")
+    graphs = [r["g"] for r in cli.rows("SELECT DISTINCT ?g { GRAPH ?g { ?s a ?t } }")]
+    assert graphs and not [g for g in graphs if "newsgraph:default" in g]
+
+
 def test_sparql_endpoint_refuses_what_it_must(backend):
     _, srv = backend
     assert select(srv, "SELECT ?x WHERE { ?x ?y }")[0] == 400
@@ -503,6 +526,27 @@ def test_blank_node_bound_alone(remote):
     assert ox.Literal("inner") in [t.object for t in with_iri]  # works with two terms
     about = remote.about(subs)
     assert [t.object for t in about] == [ox.Literal("inner")]
+
+
+def test_updates_and_replaced_graphs_keep_the_default_graph_a_set(remote):
+    """Through the remote store itself: a triple two graphs hold stays in the default graph while either
+    holds it, leaves it with the last one (a PUT or an update), and is counted once meanwhile."""
+    t = ox.Triple(ox.NamedNode(EX + "shared"), ox.NamedNode(EX + "p"), ox.Literal("both"))
+    g1, g2 = ox.NamedNode(EX + "g-set-1"), ox.NamedNode(EX + "g-set-2")
+
+    def held() -> int:
+        rows = rows_of(remote, "SELECT (COUNT(*) AS ?n) WHERE { <http://example.org/shared> ?p ?o }")
+        return int(rows[0]["n"].value)
+
+    remote.put_graph(g1, [t])
+    remote.put_graph(g2, [t])
+    assert held() == 1
+    remote.put_graph(g1, [])  # replaced by nothing: g2 still holds it
+    assert held() == 1
+    remote.update(f"DROP SILENT GRAPH {g2}")
+    assert held() == 0
+    remote.update(f"INSERT DATA {{ GRAPH {g1} {{ {t} }} GRAPH {g2} {{ {t} }} }}")
+    assert held() == 1
 
 
 def test_update_with_using(remote):

@@ -12,8 +12,11 @@ request is *not* atomic (``DROP GRAPH g; LOAD <bad> INTO g`` that fails leaves g
 into the shared entities graph, are inserted first: if the article's ``PUT`` then fails, the store
 holds at most a few more names, never half an article.
 
-The default graph is the union of the dataset's own graphs: on Virtuoso, whose union includes its
-system graphs, each query says so with ``define input:default-graph-exclude``.
+The default graph is the set of the dataset's own graphs' triples. Virtuoso's union of graphs counts a
+triple once per graph that holds it (and includes its system graphs), so on Virtuoso the loads keep a
+deduplicated copy, ``UNION_GRAPH``, and each query names it with ``define input:default-graph-uri``
+(hidden from ``GRAPH ?g``). A store that has no copy yet is read as the union, its system graphs left
+out with ``define input:default-graph-exclude``, until its next load builds the copy.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -103,6 +107,30 @@ def named_graph_constants(text: str) -> str:
         edits.append((t.start, end, f"VALUES {var} {{ {term} }} GRAPH {var}"))
     for start, end, replacement in reversed(edits):
         text = text[:start] + replacement + text[end:]
+    return text
+
+
+#: Virtuoso: the default graph as a set, kept by the loads (see RemoteWriter); not part of the dataset
+UNION_GRAPH = "urn:x-newsgraph:default-graph"
+
+
+def hide_union_graph(text: str) -> str:
+    """``GRAPH ?g {…}`` → ``GRAPH ?g {…} FILTER(?g != <union>)``: the deduplicated copy that serves as the
+    default graph is no named graph of the dataset, so a variable graph never ranges over it."""
+    toks = tokens(text)
+    inserts: list[tuple[int, str]] = []
+    for i, t in enumerate(toks[:-2]):
+        if t.kind != "word" or t.text.upper() != "GRAPH":
+            continue
+        var, brace = toks[i + 1], toks[i + 2]
+        if var.kind != "word" or var.text[:1] not in "?$" or brace.text != "{":
+            continue
+        close = next((u for u in toks[i + 3:] if u.kind == "punct" and u.text == "}" and u.depth == brace.depth),
+                     None)
+        if close is not None:
+            inserts.append((close.start + 1, f" FILTER({var.text} != <{UNION_GRAPH}>)"))
+    for at, addition in sorted(inserts, reverse=True):
+        text = text[:at] + addition + text[at:]
     return text
 
 
@@ -195,6 +223,8 @@ class RemoteStore(SparqlReads):
         self._opener = urllib.request.build_opener(*handlers)
         self._excluded: list[str] | None = None
         self._virtuoso: bool | None = None
+        self._union_ready = False
+        self._union_checked = float("-inf")
 
     @classmethod
     def from_settings(cls, endpoint: str, settings: Settings) -> RemoteStore:
@@ -242,9 +272,23 @@ class RemoteStore(SparqlReads):
                 self._send(self.endpoint, urllib.parse.urlencode({"query": "ASK {}"}).encode(),
                            {"Accept": RESULTS_JSON, "Content-Type": "application/x-www-form-urlencoded"})
             host = urllib.parse.urlsplit(self.endpoint).netloc
-            self._excluded = [*VIRTUOSO_GRAPHS, f"http://{host}/sparql", f"http://{host}/DAV/"] \
+            self._excluded = [*VIRTUOSO_GRAPHS, f"http://{host}/sparql", f"http://{host}/DAV/", UNION_GRAPH] \
                 if self._virtuoso else []
+        if self._virtuoso and self.union_ready():
+            return f"define input:default-graph-uri <{UNION_GRAPH}>\n"
         return "".join(f"define input:default-graph-exclude <{g}>\n" for g in self._excluded)
+
+    def union_ready(self) -> bool:
+        """Whether the loads keep the deduplicated default graph on this engine: once seen, for good; while
+        not, asked again at most every 10 s (a store from an earlier newsgraph gets it at its next load)."""
+        now = time.monotonic()
+        if not self._union_ready and now - self._union_checked > 10:
+            self._union_checked = now
+            _, _, body = self._send(self.endpoint, urllib.parse.urlencode(
+                {"query": f"ASK {{ VALUES ?u {{ <{UNION_GRAPH}> }} GRAPH ?u {{ ?s ?p ?o }} }}"}).encode(),
+                {"Accept": RESULTS_JSON, "Content-Type": "application/x-www-form-urlencoded"})
+            self._union_ready = bool(json.loads(body).get("boolean"))
+        return self._union_ready
 
     # ---- reading ------------------------------------------------------------------------------------
 
@@ -269,6 +313,8 @@ class RemoteStore(SparqlReads):
             pragmas = self._pragmas()
             if pragmas:
                 sparql = named_graph_constants(sparql)
+            if self._union_ready:
+                sparql = hide_union_graph(sparql)
         else:
             params += [("default-graph-uri", g.value) for g in default_graph or []]
             params += [("named-graph-uri", g.value) for g in named_graphs or []]
@@ -355,7 +401,49 @@ class RemoteStore(SparqlReads):
     def writer(self) -> RemoteWriter:
         return RemoteWriter(self)
 
+    # ---- the default graph as a set (Virtuoso) -------------------------------------------------------
+    # Virtuoso's union of graphs is a multiset: a triple two articles state would be matched twice. So
+    # every write keeps UNION_GRAPH, every named graph's triples once, and queries name it as their default
+    # graph. Before a graph is replaced, the triples only it held leave UNION_GRAPH; after, its triples
+    # join it. Each step is one request the engine applies whole; between two of them a reader may miss
+    # the graph's triples in the default graph (never in the named graph) for a moment.
+
+    def keeps_union(self) -> bool:
+        """Whether writes keep UNION_GRAPH (on Virtuoso); the first write to a store without it builds it."""
+        self._pragmas()  # learns whether the engine is Virtuoso
+        if not self._virtuoso:
+            return False
+        if not self.union_ready():
+            self._rebuild_union()
+        return True
+
+    def _others(self) -> str:
+        return ", ".join(f"<{g}>" for g in self._excluded or [UNION_GRAPH])
+
+    def _rebuild_union(self) -> None:
+        u = f"<{UNION_GRAPH}>"
+        self._update(f"DELETE {{ GRAPH {u} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {u} {{ ?s ?p ?o }} FILTER NOT EXISTS "
+                     f"{{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h NOT IN ({self._others()})) }} }}")
+        self._update(f"INSERT {{ GRAPH {u} {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?h {{ ?s ?p ?o }} "
+                     f"FILTER(?h NOT IN ({self._others()})) }}")
+        self._union_ready = True
+
+    def _leave_union(self, graph: ox.NamedNode) -> None:
+        self._update(f"DELETE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+                     f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {graph} && ?h NOT IN "
+                     f"({self._others()})) }} }}")
+
+    def _join_union(self, graph: ox.NamedNode) -> None:
+        self._update(f"INSERT {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+
     def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """A SPARQL Update; on Virtuoso the default graph is then rebuilt from the named graphs, which reads the
+        whole store: updates are for corrections, loads for data."""
+        self._update(sparql, base_iri)
+        if self.keeps_union():
+            self._rebuild_union()
+
+    def _update(self, sparql: str, base_iri: str | None = None) -> None:
         text = _prologue(sparql, base_iri) + sparql
         try:
             self._send(self.update_url, urllib.parse.urlencode({"update": text}).encode(),
@@ -369,7 +457,14 @@ class RemoteStore(SparqlReads):
         """Replace one graph whole (Graph Store Protocol ``PUT``)."""
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
         url = f"{self.crud_url}?{urllib.parse.urlencode({'graph': graph.value})}"
-        self._send(url, body, {"Content-Type": NTRIPLES}, method="PUT")
+        union = self.keeps_union()
+        if union:
+            self._leave_union(graph)
+        try:
+            self._send(url, body, {"Content-Type": NTRIPLES}, method="PUT")
+        finally:  # the graph as it now is, new or (the PUT failed) old, joins the default graph again
+            if union:
+                self._join_union(graph)
 
     def insert(self, quads: list[ox.Quad]) -> None:
         """Add quads to their graphs (Graph Store Protocol ``POST``: a merge, one request per graph; no
@@ -379,6 +474,8 @@ class RemoteStore(SparqlReads):
             graph = q.graph_name
             assert isinstance(graph, ox.NamedNode)  # a unit's quads are in named graphs (see loaders.rdf)
             by_graph.setdefault(graph, []).append(q.triple)
+        if by_graph and self.keeps_union():
+            by_graph[ox.NamedNode(UNION_GRAPH)] = list(dict.fromkeys(t for ts in by_graph.values() for t in ts))
         for graph, triples in by_graph.items():
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
             url = f"{self.crud_url}?{urllib.parse.urlencode({'graph': graph.value})}"
@@ -392,6 +489,7 @@ class RemoteWriter:
     def __init__(self, store: RemoteStore):
         self.store = store
         self.changed = False
+        self._keeps_union: bool | None = None
 
     def __enter__(self) -> RemoteWriter:
         return self
