@@ -424,7 +424,7 @@ def test_timeout_answers_503_keeps_the_server_responsive_and_frees_the_cpu(slow_
     assert all(cpu < 0.3 for cpu in gained.values()), f"still burning after the 503: {gained}"
     assert gained.get(burner, 0.0) < 0.3, (burner, gained)
 
-    after = query(srv.endpoint, "SELECT (COUNT(*) AS ?n) { ?a a schema:NewsArticle } # after timeout",
+    after = query(srv.endpoint, "SELECT (COUNT(*) AS ?n) { ?a a nf:Article } # after timeout",
                   via="direct")
     assert after.status == 200 and after.seconds < 1, after
     assert after.json()["results"]["bindings"][0]["n"]["value"] == "2"
@@ -438,7 +438,7 @@ def test_the_pool_recovers_after_repeated_timeouts(slow_srv):
         assert_error(answer, 503)
         assert answer.seconds <= 5, answer.seconds
         # a fresh query (POST with new text: never a cached answer) is served right away, correctly
-        ok = query(srv.endpoint, f"SELECT ?a {{ ?a a schema:NewsArticle }} ORDER BY ?a # recovered {round_}",
+        ok = query(srv.endpoint, f"SELECT ?a {{ ?a a nf:Article }} ORDER BY ?a # recovered {round_}",
                    via="direct")
         assert ok.status == 200 and ok.seconds < 1, ok
         articles = [b["a"]["value"] for b in ok.json()["results"]["bindings"]]
