@@ -1,6 +1,6 @@
 """Corpus generator: a synthetic but realistic news corpus as newsgraph fact sheets.
 
-    .venv/bin/python bench/generate.py --articles 100000 --out CORPUS [--facts 15] [--seed 1]
+    .venv/bin/python bench/generate.py --articles 100000 --out CORPUS [--facts 15] [--seed 1] [--zipf 1.1]
 
 A registry of entities (200 countries, 60 organisations, 2,000 persons, 300 weapon systems,
 500 places; labels in en/it/ru, aliases, no Wikidata ids) and N fact sheets, each with its article
@@ -10,6 +10,12 @@ from 1990 on. Country popularity is skewed (a few countries are in many articles
 
 Article ``i`` is generated from its own random stream (seed, i), so a corpus of N articles is a
 prefix of every larger corpus with the same seed: the 1k corpus is the first 1k of the 100k one.
+
+``--zipf S`` makes the news Zipfian, as real news is: every kind of entity — countries, alliances,
+persons, weapon systems — is picked with probability proportional to 1 / rank^S (S ≈ 1.1), so the
+busiest of each kind is named in a large share of all articles; and the registry grows with the
+corpus: one newcomer (a person) per ten articles, newcomer ``j`` appearing from article ``10 j`` on,
+in the tail of the ranking. The default (no ``--zipf``) keeps the milder skew of countries only.
 """
 
 from __future__ import annotations
@@ -187,12 +193,45 @@ class Registry:
     places_of: dict[str, list[Ent]]
     capital: dict[str, Ent]
     country_weights: list[float]  # cumulative, for rng.choices
+    zipf: float | None = None
+    #: Zipf mode: every person, ranked (the busiest countries' first), and the newcomers after them
+    ranked_persons: list[Ent] = field(default_factory=list)
+    newcomers: list[Ent] = field(default_factory=list)
 
     def all(self) -> list[Ent]:
         return [*self.countries, *self.orgs, *self.persons, *self.places, *self.weapons]
 
 
-def make_registry(seed: int) -> Registry:
+def zipf_cum(n: int, s: float, offset: int = 1) -> list[float]:
+    """Cumulative weights 1 / (rank + offset)^s for ranks 0…n-1, for ``rng.choices(cum_weights=…)``."""
+    out, total = [], 0.0
+    for rank in range(n):
+        total += 1 / (rank + offset) ** s
+        out.append(total)
+    return out
+
+
+def newcomers(seed: int, count: int, countries: list[Ent], cum: list[float], taken: set[str]) -> list[Ent]:
+    """Persons the registry gains as the corpus grows; newcomer ``j`` from its own random stream, so a
+    smaller corpus's newcomers are the first ones of a larger corpus's."""
+    out = []
+    for j in range(count):
+        rng = random.Random(f"newcomer:{seed}:{j}")
+        c = rng.choices(countries, cum_weights=cum)[0]
+        given = rng.choice(GIVEN)
+        surname = cap(stem(rng, rng.choice((1, 2, 2)))) + rng.choice(SURNAME_ENDINGS)
+        eid = f"{slug(surname)}-{j}"
+        while eid in taken:
+            eid += "x"
+        taken.add(eid)
+        en = f"{given} {surname}"
+        role = rng.choice(MINOR_ROLES).format(c=c.labels["en"], o=rng.choice(countries).labels["en"])
+        out.append(Ent(eid, "person", {"en": en, "it": italianise(en), "ru": to_cyrillic(en)}, [surname],
+                       country=c.id, role=role))
+    return out
+
+
+def make_registry(seed: int, zipf: float | None = None, n_articles: int = 0) -> Registry:
     rng = random.Random(f"registry:{seed}")
     ids: set[str] = set()
 
@@ -353,10 +392,18 @@ def make_registry(seed: int) -> Registry:
             aliases.append(f"SA-{rng.randint(2, 30)} {cap(stem(rng, 2))}")
         weapons.append(Ent(eid, "weapon-system", {"en": name, "it": name, "ru": to_cyrillic(name)}, aliases, kind=cat))
 
+    ranked: list[Ent] = []
+    added: list[Ent] = []
+    if zipf is not None:
+        cum = zipf_cum(len(countries), zipf)
+        rank_of = {c.id: i for i, c in enumerate(countries)}
+        ranked = sorted(persons, key=lambda p: (rank_of[p.country or ""], persons_of[p.country or ""].index(p)))
+        added = newcomers(seed, n_articles // 10, countries, cum, set(ids))
+        persons = [*persons, *added]
     by_id = {e.id: e for e in [*countries, *orgs, *persons, *places, *weapons]}
     assert len(by_id) == len(countries) + len(orgs) + len(persons) + len(places) + len(weapons)
     return Registry(countries, orgs, alliances, agencies, governments, persons, places, weapons, by_id,
-                    persons_of, places_of, capital, cum)
+                    persons_of, places_of, capital, cum, zipf, ranked, added)
 
 
 def q(s: str) -> str:
@@ -552,12 +599,19 @@ class ArticleMaker:
             if c not in countries:
                 countries.append(c)
         self.countries = countries
-        self.orgs = rng.sample(reg.alliances, rng.randint(1, 2))
-        people = [p for c in countries for p in reg.persons_of[c.id][:6]]
-        self.persons = rng.sample(people, min(len(people), rng.randint(3, 6)))
+        if reg.zipf is None:
+            self.orgs = rng.sample(reg.alliances, rng.randint(1, 2))
+            people = [p for c in countries for p in reg.persons_of[c.id][:6]]
+            self.persons = rng.sample(people, min(len(people), rng.randint(3, 6)))
+        else:
+            self.orgs = self.zipf_pick(reg.alliances, rng.randint(1, 2))
+            # the persons known by this article's time: the ranked registry, then the newcomers so far
+            known = [*reg.ranked_persons, *reg.newcomers[:index // 10]]
+            self.persons = self.zipf_pick(known, rng.randint(3, 6))
         places = [p for c in countries for p in reg.places_of[c.id]]
         self.places = rng.sample(places, min(len(places), rng.randint(2, 4)))
-        self.weapons = rng.sample(reg.weapons, rng.randint(1, 3))
+        self.weapons = rng.sample(reg.weapons, rng.randint(1, 3)) if reg.zipf is None \
+            else self.zipf_pick(reg.weapons, rng.randint(1, 3))
         self.new_entities: list[Ent] = []
         if rng.random() < 0.05:  # a sheet that introduces a village the registry does not know
             c = countries[0]
@@ -569,6 +623,16 @@ class ArticleMaker:
                 self.places.append(village)
 
     # ---- helpers ----------------------------------------------------------------------------------
+
+    def zipf_pick(self, pool: list[Ent], k: int) -> list[Ent]:
+        """``k`` distinct entities of ``pool``, each drawn with weight 1 / rank^s."""
+        cum = zipf_cum(len(pool), self.reg.zipf or 1.0)
+        out: list[Ent] = []
+        while len(out) < min(k, len(pool)):
+            e = self.rng.choices(pool, cum_weights=cum)[0]
+            if e not in out:
+                out.append(e)
+        return out
 
     def date(self, lo_years: int = 5, *, weights=(45, 25, 10, 20)) -> tuple[str, dt.date | None]:
         """A date as an article gives it: to the day, month or year, or only bounded (None)."""
@@ -947,10 +1011,10 @@ class ArticleMaker:
         return folder, aid, "\n".join(out), text, counts
 
 
-def generate(out: Path, n_articles: int, n_facts: int, seed: int) -> dict:
+def generate(out: Path, n_articles: int, n_facts: int, seed: int, zipf: float | None = None) -> dict:
     """Write the registry and ``n_articles`` sheets with their texts under ``out``; return statistics."""
     started = time.perf_counter()
-    reg = make_registry(seed)
+    reg = make_registry(seed, zipf, n_articles)
     out.mkdir(parents=True)
     (out / "entities.yaml").write_text(registry_yaml(reg, seed), encoding="utf-8")
     kinds: dict[str, int] = dict.fromkeys(KIND_WEIGHTS, 0)
@@ -977,10 +1041,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="a folder that does not exist yet")
     ap.add_argument("--facts", type=int, default=15, help="facts per article, on average (default 15)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--zipf", type=float, default=None, metavar="S",
+                    help="Zipf-distributed entity popularity with exponent S (about 1.1), a growing registry")
     args = ap.parse_args(argv)
     if args.out.exists():
         ap.error(f"{args.out} exists: the generator writes a new folder")
-    print(json.dumps(generate(args.out, args.articles, args.facts, args.seed), indent=2))
+    print(json.dumps(generate(args.out, args.articles, args.facts, args.seed, args.zipf), indent=2))
     return 0
 
 
