@@ -25,6 +25,8 @@ class Settings:
     queries: str = ""  # folder of saved queries; "" = the project's queries/
     request_deadline: float = 30.0  # seconds a request may take to arrive whole (slow clients are cut off)
     shacl_engine: str = "fast"  # "fast" (the compiled SHACL Core validator) or "pyshacl"
+    # an executor that grew by more than this after a request is replaced by a fresh one (0: never)
+    executor_memory_mb: int = 64
     # a remote store (``store`` is an http(s) SPARQL endpoint): where updates and whole graphs go, and credentials
     remote_update_url: str | None = None
     remote_gsp_url: str | None = None
@@ -46,6 +48,8 @@ class Settings:
             cache_mb=_int(env, "NEWSGRAPH_CACHE_MB", 64),
             queries=env.get("NEWSGRAPH_QUERIES", ""),
             shacl_engine=_choice(env, "NEWSGRAPH_SHACL", ("fast", "pyshacl"), "fast"),
+            executor_memory_mb=_at_least(0, "NEWSGRAPH_EXECUTOR_MEMORY_MB",
+                                         _int(env, "NEWSGRAPH_EXECUTOR_MEMORY_MB", 64)),
             remote_update_url=_url(env, "NEWSGRAPH_STORE_UPDATE_URL"),
             remote_gsp_url=_url(env, "NEWSGRAPH_STORE_GSP_URL"),
             remote_user=env.get("NEWSGRAPH_STORE_USER") or None,
@@ -65,6 +69,12 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name) or None
     if value is not None and not value.startswith(("http://", "https://")):
         raise ValueError(f"{name} must be an http:// or https:// URL, not {value!r}")
+    return value
+
+
+def _at_least(low: int, name: str, value: int) -> int:
+    if value < low:
+        raise ValueError(f"{name} must be {low} or more, not {value}")
     return value
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import json
 import os
 import threading
 import time
@@ -661,3 +662,36 @@ def test_nesting_beyond_the_limit_is_400_before_the_engine(srv):
     # brackets inside strings, IRIs and comments do not count
     quoted = query(srv.endpoint, 'ASK { FILTER("' + "{" * 400 + '" != "") } # ' + "(" * 400, via="post")
     assert quoted.status == 200, quoted
+
+
+# ---- memory: an executor grown large is let go -------------------------------------------------------------------
+
+
+def _pool_answers(store: Path, memory_mb: int) -> tuple[list[int], list[set[int]], int]:
+    """Five queries through a pool of one executor: (rows each answered, executor pids after each, recycled)."""
+    from newsgraph.service.config import Settings
+    from newsgraph.service.store.execute import Pool, Request
+
+    pool = Pool(Settings(store=str(store), query_timeout=10, executor_memory_mb=memory_mb), size=1, isolate=False)
+    rows, pids = [], []
+    for i in range(5):
+        status, content_type, body = pool.execute(Request("query", f"SELECT ?s WHERE {{ ?s a nf:Fact }} # {i}",
+                                                          window=(0, 1000)))
+        assert (status, content_type) == (200, "application/sparql-results+json"), body
+        rows.append(len(json.loads(b"".join(body))["results"]["bindings"]))
+        pids.append({ex.process.pid for ex in list(pool._idle.queue)})
+    for ex in list(pool._idle.queue):
+        ex.kill()
+    return rows, pids, pool.recycled
+
+
+def test_an_executor_past_its_memory_limit_is_replaced_after_answering(store):
+    """With a limit below what the process holds (a negative growth) every executor is let go after its
+    answer, and a fresh one takes the next request: the answers are whole and alike. With the default
+    limit the same executor serves all."""
+    rows, pids, recycled = _pool_answers(store, memory_mb=-1)
+    assert recycled == 5 and len(set(rows)) == 1 and rows[0] > 10
+    assert len({pid for p in pids for pid in p}) == 5  # a new process each time
+    rows_kept, pids_kept, recycled_kept = _pool_answers(store, memory_mb=64)
+    assert recycled_kept == 0 and rows_kept == rows
+    assert len({pid for p in pids_kept for pid in p}) == 1

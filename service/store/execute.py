@@ -235,6 +235,9 @@ def executor_main(conn: Connection, settings: Settings, isolate: bool = False) -
               "stopped by the query check alone", file=sys.stderr)
     location = settings.store
     store = open_store(location, settings)
+    # growth over what the process holds with the store open: at 100,000 articles the store's own tables
+    # are part of every executor, and must not count against it
+    limit = resident_bytes() + settings.executor_memory_mb * 1024 * 1024 if settings.executor_memory_mb else 0
     while True:
         try:
             req = conn.recv()
@@ -245,7 +248,7 @@ def executor_main(conn: Connection, settings: Settings, isolate: bool = False) -
         try:
             if store.is_stale():
                 store = open_store(location, settings)
-            run_request(store, req, conn)
+            run_request(store, req, RecycleAfter(conn, limit))
             if req.op == "update":
                 store = open_store(location, settings)
         except (KeyboardInterrupt, SystemExit):
@@ -254,6 +257,33 @@ def executor_main(conn: Connection, settings: Settings, isolate: bool = False) -
             # the engine is a BaseException (pyo3's PanicException); it is our bug, so 500, and the executor goes on
             print(f"newsgraph: executor: {type(e).__name__}: {e}", file=sys.stderr)
             conn.send(("error", 500, f"internal error: {type(e).__name__}: {e}"))
+
+
+def resident_bytes() -> int:
+    """This process's own resident memory now (not its peak): resident minus shared pages (the store's files,
+    mapped by every executor, are not what a large join leaves behind), from /proc/self/statm."""
+    try:
+        with open("/proc/self/statm") as f:
+            fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class RecycleAfter:
+    """The executor's pipe end, which marks a request's last message ``("end", "recycle")`` when the process
+    holds more than ``limit`` bytes of its own (0: no limit). The allocator keeps what a large join took,
+    and executors are many, so the pool lets this one go and starts a fresh one (from the forkserver, in
+    milliseconds) instead of keeping the memory for the life of the server."""
+
+    def __init__(self, conn: Sender, limit: int):
+        self.conn = conn
+        self.limit = limit
+
+    def send(self, msg: Any) -> None:
+        if msg == ("end",) and self.limit and resident_bytes() > self.limit:
+            msg = ("end", "recycle")
+        self.conn.send(msg)
 
 
 # ---- the pool, in the web worker ---------------------------------------------------------------------
@@ -289,6 +319,7 @@ class Pool:
         # replacement executor is ready in milliseconds instead of re-importing for half a second
         self._ctx.set_forkserver_preload([__name__])
         self._idle: queue.Queue[_Executor] = queue.Queue()
+        self.recycled = 0  # executors let go for their memory (see RecycleAfter)
         for _ in range(size):
             self._idle.put(_Executor(settings, self._ctx, isolate))
 
@@ -329,7 +360,9 @@ class Pool:
                 if msg[0] == "chunk":
                     yield msg[1]
                 elif msg[0] == "end":
-                    done = True
+                    done = len(msg) == 1  # ("end", "recycle"): answered, but the executor is let go
+                    if not done:
+                        self.recycled += 1
                     return
                 else:  # abort: the status line is gone; cutting the body short is all that is left
                     raise StreamAborted(msg[1] if len(msg) > 1 else "the query failed")
