@@ -148,6 +148,9 @@ def query(ctx, query_or_file, fmt, store, base):
     s = settings(ctx, store, base)
     text = _query_text(query_or_file)
     db = opened(s)
+    if getattr(db, "version", None) == "":  # a path with no store yet: answered, empty, but say why
+        click.echo(f"newsgraph: nothing has been loaded into {s.store} yet "
+                   f"(newsgraph load --store {s.store} PATH…); the answer is empty", err=True)
     try:
         results = db.query(text, base_iri=s.base)
         write_results(results, fmt, sys.stdout.buffer, s.base)

@@ -172,3 +172,12 @@ def test_a_query_file_that_is_not_utf8_says_which_byte(seeded, tmp_path):
     result = seeded("query", str(path))
     assert result.exit_code == 1
     assert f"{path} is not UTF-8 text (byte" in result.stderr, result.stderr
+
+
+def test_a_store_with_nothing_loaded_answers_empty_and_says_why(cli, seeded):
+    empty = cli.__class__(seeded.store.parent / "never-loaded")
+    result = empty("query", "SELECT ?s WHERE { ?s ?p ?o }", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["results"]["bindings"] == []
+    assert "nothing has been loaded into" in result.stderr and "never-loaded" in result.stderr
+    assert "nothing has been loaded" not in seeded("query", "ASK { ?s ?p ?o }").stderr
