@@ -71,6 +71,9 @@ def measure(command: list[str], duration: int, connections: int) -> float:
                 break
             except OSError:
                 time.sleep(0.1)
+        # a warm-up first: the second worker may still be starting when the first answers
+        subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", "3s", f"http://127.0.0.1:{PORT}/"],
+                       capture_output=True, check=True)
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s",
                               f"http://127.0.0.1:{PORT}/"], capture_output=True, text=True, check=True).stdout
         m = re.search(r"Requests/sec:\s+([\d.]+)", out)

@@ -129,3 +129,22 @@ def test_a_slow_but_steady_upload_within_the_deadline_is_answered(store):
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
         assert b"n" in answer.split(b"\r\n\r\n", 1)[1].split(b"\r\n")  # the CSV header, in whatever framing
+
+
+def test_a_busy_server_answers_without_flooding_its_log(store):
+    """Sixteen clients at once on four threads per worker: requests wait in waitress's queue, as designed,
+    and every one is answered — without a warning line per waiting request in the service's log."""
+    with Server(store) as srv:
+        statuses: list[int] = []
+
+        def client() -> None:
+            for _ in range(25):
+                statuses.append(fetch(srv.url + "/health")[0])
+
+        threads = [threading.Thread(target=client) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert statuses.count(200) == 400
+    assert b"Task queue depth" not in srv.log

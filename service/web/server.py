@@ -14,6 +14,7 @@ when a ``newsgraph load`` commits one (see :mod:`newsgraph.service.store.embedde
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import sys
@@ -136,6 +137,9 @@ class BufferingWorker(Worker):
 
     def run(self) -> None:
         _raise_open_files_limit(CONNECTIONS + 64)
+        # waitress warns "Task queue depth is N" for every request that waits for one of the worker's few
+        # threads: under load that is every request, thousands of lines a second, and waiting is the design
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         adj = Adjustments(threads=THREADS, connection_limit=CONNECTIONS, channel_timeout=IDLE_TIMEOUT,
                           cleanup_interval=1, max_request_header_size=MAX_HEADERS,
                           max_request_body_size=MAX_READ_BODY, asyncore_use_poll=True, ident="newsgraph",
