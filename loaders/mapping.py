@@ -211,7 +211,7 @@ def _map_fact(fact: Fact, article: Article, a: ox.NamedNode, registry: Registry,
 
     _shortcuts(fact, registry, iris, add)
     prop_lines = {p.value: fact.lines.get(name, fact.line)
-                  for table in (ROLE_PROPERTIES, LITERAL_PROPERTIES, DATE_PROPERTIES)
+                  for table in (LITERAL_PROPERTIES, DATE_PROPERTIES)
                   for name, p in table.items() if name in fact.lines}
     prop_lines |= {role_property(fact.kind, name).value: line for name, line in fact.lines.items()
                    if name in ROLE_PROPERTIES}

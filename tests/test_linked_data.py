@@ -813,6 +813,15 @@ def test_article_page_highlights_each_evidence(srv):
     assert path_of(TRANSFER) in page.links
 
 
+def test_reference_record_page_says_who_compiled_it_and_from_what(srv):
+    page, body, _ = html(srv, "/id/article/csto-treaty-record")
+    text = body.decode()
+    assert "Compiled by" in text and 'href="/id/organization/newsgraph"' in text and "Publisher" not in text
+    sources = [link for link in page.links if link.startswith("https://en.odkb-csto.org/")]
+    assert len(sources) == 2  # the Treaty and the Charter, in the sheet's order
+    assert sources[0].endswith("/dogovor_o_kollektivnoy_bezopasnosti/")
+
+
 def test_evidence_marks_exactly_the_quotes_with_emoji_overlaps_and_both_ends(odd_srv):
     page = html(odd_srv, "/id/article/review-2024")[0]
     assert page.text == TEXT

@@ -489,7 +489,6 @@ class RemoteWriter:
     def __init__(self, store: RemoteStore):
         self.store = store
         self.changed = False
-        self._keeps_union: bool | None = None
 
     def __enter__(self) -> RemoteWriter:
         return self

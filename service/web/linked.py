@@ -368,23 +368,24 @@ def _article_page(d: Description, index: Index, labels: display.Labels, common: 
         publisher=display.Link(labels(publisher), labels.href(publisher)) if publisher is not None else None,
         compiler=display.Link(labels(compiler), labels.href(compiler)) if compiler is not None else None,
         compiled=compiled.value if compiled is not None else "",
-        sources=_compiled_sources(a),
+        sources=_compiled_sources(index, a),
         url=url.value if url is not None and url.value.startswith(("http://", "https://")) else None,
         reference=NF.ReferenceRecord.value in index.types(a), table=SCHEMA.Dataset.value in index.types(a),
         identifier=(index.value(a, DCTERMS.identifier) or ox.Literal("")).value,
         unplaced=[r for r in rows if id(r) not in order], **common)
 
 
-def _compiled_sources(a: ox.NamedNode) -> list[dict[str, str]]:
-    """The documents a reference record compiles, in the sheet's order (``#source-1``, ``#source-2``…)."""
-    store = _store()
-    nodes = [t.object for t in store.triples(a, DCTERMS.source, None, limit=1000) if isinstance(t.object, ox.NamedNode)]
+def _compiled_sources(index: Index, a: ox.NamedNode) -> list[dict[str, str]]:
+    """The documents a reference record compiles, in the sheet's order (``#source-1``, ``#source-2``…): the
+    record's description holds their triples (they are parts of it)."""
     out = []
+    nodes = [n for n in index.objects(a, DCTERMS.source) if isinstance(n, ox.NamedNode)]
     for node in sorted(nodes, key=lambda n: (len(n.value), n.value)):
-        fields = {t.predicate: t.object.value for t in store.triples(node, None, None, limit=50)}
-        url = fields.get(SCHEMA.url, "")
-        out.append({"title": fields.get(SCHEMA.name, node.value), "date": fields.get(SCHEMA.datePublished, ""),
-                    "url": url if url.startswith(("http://", "https://")) else ""})
+        name, date, url = (index.value(node, p) for p in (SCHEMA.name, SCHEMA.datePublished, SCHEMA.url))
+        link = url.value if url is not None else ""
+        out.append({"title": name.value if name is not None else node.value,
+                    "date": date.value if date is not None else "",
+                    "url": link if link.startswith(("http://", "https://")) else ""})
     return out
 
 
