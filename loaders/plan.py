@@ -209,7 +209,7 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
         mapped = Mapped(iris.entities_graph, [], quads, {iris.entity(e.type, e.id).value: (e.line, {}) for e in added})
         if check_shapes and not _shapes_ok(sheet, mapped, registry, iris, engine):
             return None
-        return Unit.of(sheet.file, "registry", [], quads)
+        return Unit.of(sheet.file, "registry", [], quads, touches=[iris.entities_graph])
     article = sheet.article
     mapped = map_article(article, registry, iris, added)
     article_data = nquads(mapped.quads)
@@ -223,7 +223,8 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
     digest_quad = ox.Quad(mapped.graph, NF.contentDigest, ox.Literal(digest), mapped.graph)
     data = article_data + nquads([digest_quad, *mapped.entity_quads])
     return Unit(sheet.file, "article", [mapped.graph], data, len(mapped.quads) + 1 + len(mapped.entity_quads),
-                digest=digest, articles=1, facts=len(article.facts))
+                digest=digest, articles=1, facts=len(article.facts),
+                touches=[iris.entities_graph] if mapped.entity_quads else [])
 
 
 def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris, engine: str) -> bool:

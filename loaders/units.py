@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
@@ -26,6 +26,9 @@ class Unit:
     digest: str | None = None
     articles: int = 0
     facts: int = 0
+    #: graphs it adds to without replacing them (the entities graph): what a load changed, for the
+    #: rows it stores (newsgraph.service.store.answers)
+    touches: list[ox.NamedNode] = field(default_factory=list)
 
     @classmethod
     def of(cls, file: str, kind: str, replace: list[ox.NamedNode], quads: list[ox.Quad], **kw: Any) -> Unit:

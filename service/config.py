@@ -27,6 +27,8 @@ class Settings:
     shacl_engine: str = "fast"  # "fast" (the compiled SHACL Core validator) or "pyshacl"
     # an executor that grew by more than this after a request is replaced by a fresh one (0: never)
     executor_memory_mb: int = 64
+    # answer list queries from the rows the load stored for the version (off: always SPARQL)
+    stored_answers: bool = True
     # a remote store (``store`` is an http(s) SPARQL endpoint): where updates and whole graphs go, and credentials
     remote_update_url: str | None = None
     remote_gsp_url: str | None = None
@@ -50,6 +52,7 @@ class Settings:
             shacl_engine=_choice(env, "NEWSGRAPH_SHACL", ("fast", "pyshacl"), "fast"),
             executor_memory_mb=_at_least(0, "NEWSGRAPH_EXECUTOR_MEMORY_MB",
                                          _int(env, "NEWSGRAPH_EXECUTOR_MEMORY_MB", 64)),
+            stored_answers=_choice(env, "NEWSGRAPH_STORED_ANSWERS", ("on", "off"), "on") == "on",
             remote_update_url=_url(env, "NEWSGRAPH_STORE_UPDATE_URL"),
             remote_gsp_url=_url(env, "NEWSGRAPH_STORE_GSP_URL"),
             remote_user=env.get("NEWSGRAPH_STORE_USER") or None,

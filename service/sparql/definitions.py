@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from newsgraph.service.sparql.text import bind_each, binds_surely, union_branches
+
+if TYPE_CHECKING:
+    from newsgraph.service.sparql.stored import StoredForm
 
 
 @dataclass
@@ -46,6 +50,8 @@ class SavedQuery:
     columns: list[str]
     where: int  # offset in ``text`` just after the WHERE group's opening brace
     tags: list[str] = field(default_factory=list)
+    #: with the header line ``stored: true``: how the load stores its rows (:mod:`.stored`)
+    stored: StoredForm | None = None
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

@@ -16,6 +16,22 @@ TERMINAL_FORMATS = ("table", "json", "csv", "tsv", "ttl", "xml", "nt", "jsonld")
 MAX_CELL = 60
 
 
+def term_json(term: object) -> dict[str, str]:
+    """One RDF term in SPARQL 1.1 Query Results JSON."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "literal", "value": str(term)}  # an RDF 1.2 triple term: shown as text
+
+
 class FormatError(ValueError):
     pass
 

@@ -22,6 +22,7 @@ from newsgraph.loaders import InputError, Mapping, Problem, Scalar, Sequence, pa
 from newsgraph.loaders.vocab import PREFIXES
 from newsgraph.service.sparql.definitions import Param, SavedQuery
 from newsgraph.service.sparql.params import BadValue, example_term, term
+from newsgraph.service.sparql.stored import NotStorable, StoredForm, stored_form
 from newsgraph.service.sparql.text import remote_targets, tokens, where_brace
 
 QUERIES_DIR = Path(str(resources.files("newsgraph.queries")))  # package data: found in a checkout and a wheel
@@ -29,7 +30,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TYPES = ("entity", "iri", "string", "langstring", "integer", "decimal", "boolean", "date", "enum")
 PARAM_FIELDS = {"type", "required", "default", "example", "description", "multiple", "values", "min", "max",
                 "fold", "max_length", "var"}
-HEADER_FIELDS = {"summary", "description", "params", "tags"}
+HEADER_FIELDS = {"summary", "description", "params", "tags", "stored"}
 
 
 class QueryFileError(InputError):
@@ -144,7 +145,29 @@ def read_query(path: Path) -> SavedQuery:
         problem(1, "no WHERE group found")
     if problems:
         raise QueryFileError(problems)
-    return SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
+    q = SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
+    flag = header.get("stored")
+    if flag is not None:
+        if str(flag) not in ("true", "false"):
+            problem(header.key_lines["stored"], "`stored` is true or false")
+        elif str(flag) == "true":
+            try:
+                q.stored = stored_form(q)
+            except NotStorable as e:
+                problem(header.key_lines["stored"], f"the load cannot store this query's rows: {e}")
+        if problems:
+            raise QueryFileError(problems)
+    return q
+
+
+def stored_forms(folder: str = "") -> list[StoredForm]:
+    """The stored forms of the saved queries in ``folder`` ("": the project's) that ask for one; none when
+    a query file is wrong (the server does not start then, and the rows are made by the next load)."""
+    try:
+        found = load_queries(Path(folder)) if folder else load_queries()
+    except QueryFileError:
+        return []
+    return [q.stored for q in found.values() if q.stored is not None]
 
 
 def _line(text: str, offset: int) -> int:

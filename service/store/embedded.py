@@ -47,7 +47,8 @@ from newsgraph.loaders import Unit
 from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import NF, PREFIXES, Iris
 from newsgraph.service.config import Settings
-from newsgraph.service.store import interface, linkstats
+from newsgraph.service.sparql.saved_queries import stored_forms
+from newsgraph.service.store import answers, interface, linkstats
 from newsgraph.service.store.interface import Reader, SparqlReads, StoreError, solutions
 from newsgraph.service.store.linkstats import Links, LinkTable
 from newsgraph.service.store.remote import RemoteStore
@@ -55,6 +56,7 @@ from newsgraph.service.store.remote import RemoteStore
 DEFAULT = ox.DefaultGraph()
 SET_MARK = "default-graph: set\n"  # a version's .committed content: its default graph is kept as a set
 KEEP_VERSIONS = 2
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
 
 
@@ -94,6 +96,14 @@ class Store(SparqlReads):
 
     def links(self, iri: ox.NamedNode) -> Links | None:
         return self._links.get(iri)
+
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+        if not self.version:
+            return None
+        key = ox.NamedNode(plan.value)
+        is_entity = answers.is_entity(t.object for t in self.triples(key, RDF_TYPE))
+        return answers.reader(versions_dir(Path(self.location))).page(Path(self.version).name, plan, is_entity,
+                                                                      offset, count)
 
     def stats(self) -> dict[str, int]:
         # from the load's counts file, else counted once for this view: a version (or a plain read-only
@@ -214,6 +224,8 @@ class Writer:
         self._pending_graphs: set[ox.NamedNode] = set()
         self.changed = False
         self._loaded = False  # units were written: the commit counts links (an update alone does not)
+        #: what this session changed, for the stored answers (:mod:`.answers`)
+        self._change = answers.Change(set(), set())
 
     def __enter__(self) -> Writer:
         if self.location is None:
@@ -266,6 +278,13 @@ class Writer:
             return False  # a registry whose triples are all there, or an RDF file loaded as it is
         self.changed = True
         self._loaded = True
+        if unit.kind == "article":
+            self._change.articles.update(g.value for g in unit.replace)
+        elif unit.kind == "rdf":  # an RDF file may hold facts, and add to graphs it does not replace
+            self._change.whole = True
+        else:
+            self._change.others.update(g.value for g in unit.replace)
+        self._change.others.update(g.value for g in unit.touches)
         if self.location is None:  # memory: written in place, the drop and the insert in one update (one step)
             old = graph_triples(self._store, unit.replace)
             self._store.update(replace_update(unit) + " ;\n" + drop_orphans(old))
@@ -309,6 +328,7 @@ class Writer:
             if was_copy:
                 self._store.remove(ox.Quad(t.subject, t.predicate, t.object, DEFAULT))
         self.changed = True
+        self._change.whole = True
 
     def ensure_ontology(self, iris: Iris) -> None:
         """Keep a copy of the ontology in the store, so queries can use its labels and hierarchy."""
@@ -353,6 +373,7 @@ class Writer:
             self._store.flush()
             if self._loaded:  # counting takes seconds on a large store: loads do it, a SPARQL update does not
                 linkstats.write(self._store, self._dir)  # (a version without the file is counted live)
+                self._store_answers()
         except OSError as e:
             self._abort()
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
@@ -369,6 +390,20 @@ class Writer:
         _fsync_dir(self.location.parent)
         _prune(versions, keep=KEEP_VERSIONS)
         self._release()
+
+    def _store_answers(self) -> None:
+        """The list queries' rows for the version about to be committed (see :mod:`.answers`)."""
+        assert self._dir is not None
+        forms = stored_forms(Settings.from_env().queries)
+        if not forms:
+            return
+        versions = self._dir.parent
+        numbers = sorted({int(p.name) for p in versions.iterdir() if p.name.isdigit()} | {int(self._dir.name)})
+        keep_from = numbers[-KEEP_VERSIONS] if len(numbers) >= KEEP_VERSIONS else numbers[0]
+        name = Path(self.reader.version).name if self.reader.version else ""
+        prior = int(name) if name.isdigit() else None
+        previous = self.reader._store if prior is not None else None
+        answers.write(versions, self._store, previous, int(self._dir.name), prior, forms, self._change, keep_from)
 
     def _abort(self) -> None:
         self._pending, self._pending_size, self._pending_graphs = [], 0, set()

@@ -72,6 +72,11 @@ class Reader(Protocol):
     def class_counts(self) -> list[tuple[ox.NamedNode, int]]: ...
     def known_entities(self) -> list[Entity]: ...
     def links(self, iri: ox.NamedNode) -> Links | None: ...
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+        """Rows of a saved query's answer that the load stored for this version (see
+        :mod:`newsgraph.service.store.answers`), as SPARQL JSON bindings; None: SPARQL answers."""
+        return None
+
     def fact_count(self, iri: ox.NamedNode) -> int: ...
     def writer(self) -> Writer: ...
 
@@ -108,6 +113,11 @@ class SparqlReads:
     def links(self, iri: ox.NamedNode) -> Links | None:
         """The entity's link counts as its version's load counted them (see :mod:`.linkstats`),
         or None: then whoever needs them counts them live."""
+        return None
+
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+        """Rows of a saved query's answer that the load stored for this version (see
+        :mod:`newsgraph.service.store.answers`), as SPARQL JSON bindings; None: SPARQL answers."""
         return None
 
     def fact_count(self, iri: ox.NamedNode) -> int:

@@ -18,9 +18,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from newsgraph.loaders.vocab import XSD
+from newsgraph.service.sparql import stored
 from newsgraph.service.sparql.definitions import SavedQuery
 from newsgraph.service.sparql.params import Checked, EntityResolver, check
-from newsgraph.service.store.execute import Busy, Request, StreamAborted, Timeout, term_json
+from newsgraph.service.sparql.results import term_json
+from newsgraph.service.store.execute import Busy, Request, StreamAborted, Timeout
 from newsgraph.service.web import display
 from newsgraph.service.web.conditional import respond
 from newsgraph.service.web.errors import HttpError
@@ -137,7 +139,9 @@ def _rows(q: SavedQuery, checked: Checked, limit: int, offset: int) -> tuple[lis
     """(columns, rows of terms, whether more rows follow) — from an executor, under the time limit."""
     runner = current_app.extensions["newsgraph.runner"]
     settings = current_app.config["NEWSGRAPH"]
-    req = Request("query", q.bound(checked.terms), settings.base, window=(offset, limit + 1))
+    plan = stored.plan(q.stored, checked.terms) if q.stored is not None and settings.stored_answers else None
+    req = Request("query", q.bound(checked.terms), settings.base, window=(offset, limit + 1), stored=plan,
+                  columns=q.columns)
     try:
         status, content_type, body = runner.execute(req)
     except Timeout as e:

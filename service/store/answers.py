@@ -1,0 +1,299 @@
+"""The list queries' answers, stored by the load for every version, read a page at a time.
+
+Why: a page of ``members`` or ``entity-facts`` for the busiest entity costs the engine every fact of
+that entity (seconds at 100,000 articles); a range read of rows stored in the query's order costs the
+page. The rows are those of each saved query's stored form (:mod:`newsgraph.service.sparql.stored`), run
+by the load over what it changed.
+
+One SQLite file beside the versions (``.store-versions/answers.sqlite``) holds the rows of every kept
+version: a row says in which version it was ``added`` and, once an article that gave it is replaced,
+in which it was ``removed``; a reader of version ``v`` reads the rows with ``added <= v`` and not
+removed by ``v``. So a load writes only the rows of the articles it changed (no copy of the rows of
+the others), readers of the previous version keep reading theirs while it writes (SQLite's WAL gives
+each read a snapshot), and nobody mixes two versions. The versions whose rows are complete are listed
+in ``versions``: a version made by a SPARQL update is not (its reader falls back to SPARQL, and the
+next load rebuilds the rows), nor is one whose load stopped before its commit (the next load first
+removes what that load wrote).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS
+from newsgraph.service.sparql.results import term_json
+from newsgraph.service.sparql.stored import Plan, StoredForm, sort_value
+from newsgraph.service.sparql.text import bind_values
+
+FILE = "answers.sqlite"
+FORMAT = "2"
+#: what, changed in a graph that is no article's, can change the rows of articles that name its subject
+LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
+#: articles run per stored-query evaluation when rows are made for some articles only
+CHUNK = 400
+#: above this share of the store's articles, all rows are made again in one run per query
+REBUILD_SHARE = 0.3
+ENTITY_CLASS_IRIS = {c.value for c in ENTITY_CLASSES.values()}
+
+
+def path_in(versions: Path) -> Path:
+    return versions / FILE
+
+
+def _table(name: str) -> str:
+    return '"q_' + name.replace('"', "") + '"'
+
+
+def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    else:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def _schema(db: sqlite3.Connection, form: StoredForm, since: int) -> None:
+    """A new table for the form's rows, valid from version ``since`` (a reader of an earlier version,
+    whose rows were in the table this one replaces, then falls back to SPARQL)."""
+    cols = [c for c in form.extra]
+    table = _table(form.name)
+    db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, added INTEGER NOT NULL, removed INTEGER, "
+               f"article TEXT, {', '.join(f'{c} TEXT' for c in cols)}, row TEXT NOT NULL)")
+    order = ", ".join(f"{c} DESC" if desc else c for c, desc in form.order)
+    for key in form.keys:
+        db.execute(f'CREATE INDEX "{form.name}_by_{key}" ON {table} (k_{key}, {order}, id)')
+    db.execute(f'CREATE INDEX "{form.name}_by_article" ON {table} (article) WHERE removed IS NULL')
+    db.execute("INSERT OR REPLACE INTO queries (name, signature, since) VALUES (?, ?, ?)",
+               (form.name, form.signature, since))
+
+
+@dataclass
+class Change:
+    """What a load changed: the graphs of the articles it wrote (or replaced), and the other graphs it
+    wrote into (registries, an article's entity declarations); ``whole``: anything else (RDF files, a
+    SPARQL update) — then every row is made again."""
+
+    articles: set[str]
+    others: set[str]
+    whole: bool = False
+
+
+def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: int, prior: int | None,
+          forms: list[StoredForm], change: Change | None, keep_from: int) -> dict[str, float]:
+    """Store the rows of ``version`` (``store``, a version about to be committed) for every stored form:
+    from the rows of ``prior`` (``previous``) with those of the changed articles made again, or all of
+    them. Rows that only versions before ``keep_from`` read are dropped. Returns seconds per phase."""
+    timings: dict[str, float] = {}
+    path = path_in(versions)
+    db = _connect(path)
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
+        db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
+        if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
+            for (name,) in db.execute("SELECT name FROM queries").fetchall():
+                db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
+            db.execute("DELETE FROM queries")
+            db.execute("DELETE FROM versions")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+        db.execute("BEGIN IMMEDIATE")
+        # a load that stopped after writing here and before its commit left rows of a version never made
+        # current (whose number this load may now take): they go first
+        stored = dict(db.execute("SELECT name, signature FROM queries").fetchall())
+        for name in stored:
+            table = _table(name)
+            if prior is not None:
+                db.execute(f"DELETE FROM {table} WHERE added > ?", (prior,))
+                db.execute(f"UPDATE {table} SET removed = NULL WHERE removed > ?", (prior,))
+            db.execute(f"DELETE FROM {table} WHERE removed <= ?", (keep_from,))
+        db.execute("DELETE FROM versions WHERE version > ? OR version < ?", (prior or 0, keep_from))
+        complete = prior is not None and db.execute("SELECT 1 FROM versions WHERE version = ?",
+                                                    (prior,)).fetchone() is not None
+        entities = _entities(store)
+        affected: set[str] | None = None
+        if complete and change is not None and not change.whole and previous is not None:
+            t = time.perf_counter()
+            affected = _affected_articles(store, previous, change)
+            timings["affected"] = time.perf_counter() - t
+            total = _article_count(store)
+            if total and len(affected) > REBUILD_SHARE * total:
+                affected = None
+        for form in forms:
+            t = time.perf_counter()
+            table = _table(form.name)
+            if stored.get(form.name) != form.signature:
+                _schema(db, form, version)
+                rows = _run(store, form, None, entities)
+            elif affected is None:  # all made again; readers of earlier versions keep reading theirs
+                db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
+                rows = _run(store, form, None, entities)
+            else:
+                marks = [(version, a) for a in affected]
+                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL", marks)
+                rows = _run(store, form, sorted(affected), entities)
+            cols = list(form.extra)
+            insert = (f"INSERT INTO {table} (added, article, {', '.join(cols)}, row) "
+                      f"VALUES (?, ?, {', '.join('?' for _ in cols)}, ?)")
+            db.executemany(insert, ((version, *r) for r in rows))
+            timings[form.name] = time.perf_counter() - t
+        for name in set(stored) - {f.name for f in forms}:
+            db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
+            db.execute("DELETE FROM queries WHERE name = ?", (name,))
+        db.execute("INSERT OR REPLACE INTO versions VALUES (?)", (version,))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+    return timings
+
+
+def _select(store: ox.Store, text: str) -> ox.QuerySolutions:
+    rows = store.query(text, prefixes=PREFIXES)
+    assert isinstance(rows, ox.QuerySolutions)
+    return rows
+
+
+def _entities(store: ox.Store) -> set[str]:
+    classes = " ".join(f"<{c}>" for c in sorted(ENTITY_CLASS_IRIS))
+    return {r["e"].value for r in _select(store, f"SELECT DISTINCT ?e WHERE {{ VALUES ?c {{ {classes} }} ?e a ?c }}")}
+
+
+def _article_count(store: ox.Store) -> int:
+    return int(next(iter(_select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?a a nf:Article }")))["n"].value)
+
+
+def _articles_of(store: ox.Store, graph: ox.NamedNode) -> set[str]:
+    return {q.object.value for q in store.quads_for_pattern(None, PROV.wasDerivedFrom, None, graph)
+            if isinstance(q.object, ox.NamedNode)}
+
+
+def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> set[str]:
+    """The articles whose rows may differ between the two versions: those the load wrote or replaced
+    (as they were and as they are), and those whose facts name something whose labels, identifier or
+    type changed in another graph."""
+    out: set[str] = set()
+    for g in change.articles:
+        node = ox.NamedNode(g)
+        out |= _articles_of(store, node) | _articles_of(previous, node)
+    subjects: set[ox.NamedNode | ox.BlankNode] = set()
+    for g in change.others:
+        node = ox.NamedNode(g)
+        for p in LABEL_PREDICATES:
+            new = {(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, node)}
+            old = {(q.subject, q.object) for q in previous.quads_for_pattern(None, p, None, node)}
+            subjects |= {s for s, _ in new ^ old}
+    for s in subjects:
+        for q in store.quads_for_pattern(None, None, s, ox.DefaultGraph()):
+            for d in store.quads_for_pattern(q.subject, PROV.wasDerivedFrom, None, ox.DefaultGraph()):
+                out.add(d.object.value)
+    return out
+
+
+def _run(store: ox.Store, form: StoredForm, articles: list[str] | None, entities: set[str]) -> Iterator[tuple]:
+    """(article, stored columns…, row JSON) for every row of the stored form, over ``articles`` (None: all)."""
+    if articles is None:
+        yield from _rows(_select(store, form.text), form, entities)
+        return
+    for i in range(0, len(articles), CHUNK):
+        chunk = [ox.NamedNode(a) for a in articles[i:i + CHUNK]]
+        yield from _rows(_select(store, bind_values(form.text, form.where, {"article": chunk})), form, entities)
+
+
+def _rows(solutions: ox.QuerySolutions, form: StoredForm, entities: set[str]) -> Iterator[tuple]:
+    keys = [f"k_{k}" for k in form.keys]
+    for s in solutions:
+        values = {}
+        for column, var in form.extra.items():
+            values[column] = sort_value(s[var])
+        # rows are kept for the keys a reader can ask for with the stored rows: entities (see Answers.page)
+        named = [values[k] if values[k] in entities else None for k in keys]
+        if keys and not any(named):
+            continue
+        for k, v in zip(keys, named, strict=True):
+            values[k] = v
+        row = {c: term_json(s[c]) for c in form.columns if s[c] is not None}
+        article = s["article"]
+        yield (article.value if article is not None else None, *values.values(),
+               json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+
+
+class Answers:
+    """A reader of the stored rows (one per executor process): pages for one version, or None when that
+    version's rows are not there (then SPARQL answers)."""
+
+    def __init__(self, versions: Path):
+        self.path = path_in(versions)
+        self._db: sqlite3.Connection | None = None
+        self._signatures: dict[str, tuple[str, int]] = {}
+        self._complete: set[int] = set()
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self._db is None:
+            if not self.path.exists():
+                return None
+            try:
+                self._db = _connect(self.path, readonly=True)
+            except sqlite3.Error:
+                return None
+        return self._db
+
+    def page(self, store_version: str | None, plan: Plan, is_entity: bool, offset: int,
+             count: int) -> list[str] | None:
+        """The rows ``offset`` … of the plan's answer as SPARQL JSON bindings, or None (SPARQL answers)."""
+        if store_version is None or not store_version.isdigit() or not is_entity:
+            return None
+        db = self._open()
+        if db is None:
+            return None
+        version = int(store_version)
+        try:
+            if version not in self._complete or self._signatures.get(plan.query, ("",))[0] != plan.signature:
+                self._complete = {v for (v,) in db.execute("SELECT version FROM versions")}
+                self._signatures = {name: (sig, since) for name, sig, since
+                                    in db.execute("SELECT name, signature, since FROM queries")}
+            sig, since = self._signatures.get(plan.query, ("", 0))
+            if version not in self._complete or sig != plan.signature or version < since:
+                return None
+            where = [f"k_{plan.key} = ?", "added <= ?", "(removed IS NULL OR removed > ?)"]
+            args: list[object] = [plan.value, version, version]
+            for column, op, nullable, values in plan.filters:
+                if op == "in":
+                    test = f"{column} IN ({', '.join('?' for _ in values)})"
+                    args += values
+                else:
+                    test = f"{column} {op} ?"
+                    args.append(values[0])
+                where.append(f"({column} IS NULL OR {test})" if nullable else test)
+            order_by = ", ".join(f"{c} DESC" if desc else c for c, desc in plan.order) + ", id"
+            sql = (f"SELECT row FROM {_table(plan.query)} WHERE {' AND '.join(where)} "
+                   f"ORDER BY {order_by} LIMIT ? OFFSET ?")
+            return [r for (r,) in db.execute(sql, (*args, count, offset))]
+        except sqlite3.Error:
+            return None
+
+
+_readers: dict[Path, Answers] = {}
+
+
+def reader(versions: Path) -> Answers:
+    """This process's reader of the stored rows beside ``versions`` (one connection, kept)."""
+    if versions not in _readers:
+        _readers[versions] = Answers(versions)
+    return _readers[versions]
+
+
+def is_entity(types: Iterable[object]) -> bool:
+    return any(isinstance(t, ox.NamedNode) and t.value in ENTITY_CLASS_IRIS for t in types)
