@@ -96,11 +96,13 @@ def _plain(t) -> object:
     return t.value
 
 
-def term(p: Param, value: str, resolver: EntityResolver) -> ox.NamedNode | ox.Literal:
+def term(p: Param, value: str, resolver: EntityResolver | None) -> ox.NamedNode | ox.Literal:
     """The RDF term for one value of ``p``, or :class:`BadValue`."""
     if len(value) > max(p.max_length, MAX_IRI):
         raise BadValue(f"too long ({len(value)} characters)")
     if p.type == "entity":
+        if resolver is None:
+            raise BadValue("an entity is resolved against the data, and there is none here")
         return resolver.resolve(value)
     if p.type == "iri":
         return _iri(value)
@@ -170,13 +172,14 @@ def _iri(value: str) -> ox.NamedNode:
 
 def example_term(p: Param) -> ox.NamedNode | ox.Literal:
     """A term of the parameter's type, for checking at start-up that the bound query still parses."""
-    return {
+    examples: dict[str, ox.NamedNode | ox.Literal] = {
         "entity": ox.NamedNode("http://example.org/entity"), "iri": ox.NamedNode("http://example.org/x"),
         "string": ox.Literal("x"), "langstring": ox.Literal("x", language="en"),
         "integer": ox.Literal("1", datatype=XSD.integer), "decimal": ox.Literal("1.5", datatype=XSD.decimal),
         "boolean": ox.Literal("true", datatype=XSD.boolean), "date": ox.Literal("2023-11-22", datatype=XSD.date),
         "enum": ox.Literal(p.values[0] if p.values else "x"),
-    }[p.type]
+    }
+    return examples[p.type]
 
 
 class EntityResolver:

@@ -143,7 +143,7 @@ def read_query(path: Path) -> SavedQuery:
         columns = _check_runs(text, where, params, display, problems)
     if where is None and not problems:
         problem(1, "no WHERE group found")
-    if problems:
+    if problems or where is None:
         raise QueryFileError(problems)
     q = SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
     flag = header.get("stored")

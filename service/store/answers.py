@@ -188,7 +188,7 @@ def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> s
     for g in change.articles:
         node = ox.NamedNode(g)
         out |= _articles_of(store, node) | _articles_of(previous, node)
-    subjects: set[ox.NamedNode | ox.BlankNode] = set()
+    subjects: set = set()
     for g in change.others:
         node = ox.NamedNode(g)
         for p in LABEL_PREDICATES:
@@ -198,7 +198,8 @@ def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> s
     for s in subjects:
         for q in store.quads_for_pattern(None, None, s, ox.DefaultGraph()):
             for d in store.quads_for_pattern(q.subject, PROV.wasDerivedFrom, None, ox.DefaultGraph()):
-                out.add(d.object.value)
+                if isinstance(d.object, ox.NamedNode):
+                    out.add(d.object.value)
     return out
 
 
