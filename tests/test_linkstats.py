@@ -151,3 +151,28 @@ def test_link_counts_in_the_file_are_the_live_counts_after_replacing_an_article_
     for e in [*entities, ox.NamedNode("http://example.org/doc#it")]:
         assert store.links(e) is not None, e
         assert counts(describe(store, e)) == counts(describe(plain, e)), e
+
+
+def test_counts_a_load_updates_equal_a_whole_count_of_the_version(cli, tmp_path, monkeypatch):
+    """A load recounts only the entities its changes name; the file it leaves equals counting the whole version:
+    after new articles with new entities, a sheet replaced with fewer facts and a registry label changed."""
+    monkeypatch.setattr(linkstats, "MIN_LINKS", 0)
+    generate(tmp_path / "corpus", 20, 12, 3, zipf=1.1)
+    generate(tmp_path / "more", 6, 12, 4, zipf=1.1)
+    assert cli("load", str(tmp_path / "corpus")).exit_code == 0
+    assert cli("load", str(tmp_path / "more")).exit_code == 0
+    sheet = next(p for p in sorted((tmp_path / "corpus").rglob("*.yaml")) if "facts:" in p.read_text())
+    head, *facts = sheet.read_text().split("\n  - type: ")
+    sheet.write_text("\n  - type: ".join([head, *facts[:-2]]))
+    registry = tmp_path / "corpus" / "entities.yaml"
+    registry.write_text(registry.read_text().replace("{en: ", "{en: Renamed ", 2))
+    assert cli("load", str(tmp_path / "corpus")).exit_code == 0
+
+    def normal(data: dict) -> dict:
+        return {**data, "entities": {e: {"in": sorted(c["in"]), "out": sorted(c["out"]), "facts": c["facts"]}
+                                     for e, c in data["entities"].items()}}
+
+    version = versions_dir(cli.store) / os.readlink(cli.store).rsplit("/", 1)[-1]
+    written = json.loads(linkstats.path_for(version).read_text())
+    whole = linkstats.count(ox.Store.read_only(str(version)))
+    assert normal(written) == normal(whole)

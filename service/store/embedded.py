@@ -372,7 +372,7 @@ class Writer:
             self._flush_pending()
             self._store.flush()
             if self._loaded:  # counting takes seconds on a large store: loads do it, a SPARQL update does not
-                linkstats.write(self._store, self._dir)  # (a version without the file is counted live)
+                self._count_links()
                 self._store_answers()
         except OSError as e:
             self._abort()
@@ -390,6 +390,18 @@ class Writer:
         _fsync_dir(self.location.parent)
         _prune(versions, keep=KEEP_VERSIONS)
         self._release()
+
+    def _count_links(self) -> None:
+        """The link counts of the version about to be committed (see :mod:`.linkstats`): the previous
+        version's, recounted for what this session changed, where that is known."""
+        assert self._dir is not None
+        name = Path(self.reader.version).name if self.reader.version else ""
+        change = self._change
+        if name.isdigit() and not change.whole:
+            linkstats.write(self._store, self._dir, self.reader._store, self._dir.parent / name,
+                            change.articles | change.others)
+        else:
+            linkstats.write(self._store, self._dir)  # (a version without the file is counted live)
 
     def _store_answers(self) -> None:
         """The list queries' rows for the version about to be committed (see :mod:`.answers`)."""

@@ -20,7 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from newsgraph.loaders.ontology import ROLE_NAMES
-from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES
+from newsgraph.loaders.vocab import ENTITY_CLASSES, NF, PREFIXES
 
 #: entities with fewer links in both directions together are counted live: that takes about a millisecond
 MIN_LINKS = 200
@@ -30,6 +30,8 @@ FORMAT = 1
 _CLASSES = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
 #: the properties by which a fact names an entity in one of its roles
 ROLE_NODES = [ox.NamedNode(iri) for iri in sorted(ROLE_NAMES)]
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ARTICLE = NF.Article
 _ROLES = " ".join(str(p) for p in ROLE_NODES)
 IN_LINKS = f"SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {_CLASSES} }} ?r a ?c . ?s ?p ?r }} " \
            "GROUP BY ?r ?p"
@@ -85,12 +87,72 @@ def count(store: ox.Store) -> dict[str, Any]:
             "entities": heavy}
 
 
-def write(store: ox.Store, version_dir: Path) -> None:
-    """Count and write the file for a version about to be committed (atomically: a reader sees all or none)."""
+def write(store: ox.Store, version_dir: Path, previous: ox.Store | None = None, previous_dir: Path | None = None,
+          graphs: set[str] | None = None) -> None:
+    """Count and write the file for a version about to be committed (atomically: a reader sees all or none):
+    from the previous version's file with the entities that the changed ``graphs`` name counted again, or
+    (no previous file, ``graphs`` None) from the whole store."""
     target = path_for(version_dir)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(count(store), separators=(",", ":")), encoding="utf-8")
+    data = None
+    if previous is not None and previous_dir is not None and graphs is not None:
+        data = _recount(store, previous, path_for(previous_dir), graphs)
+    if data is None:
+        data = count(store)
+    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, target)
+
+
+def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]) -> dict[str, Any] | None:
+    """The previous counts with those of every resource named by a triple that a changed graph gained or
+    lost made again by index lookups; the totals moved by what the default graph gained and lost.
+    Its cost follows the graphs changed and the links of the entities they name, not the store."""
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("format") != FORMAT or data.get("min_links") != MIN_LINKS or not isinstance(data.get("triples"), int):
+        return None
+    touched: set[ox.NamedNode] = set()
+    triples: set[ox.Triple] = set()  # what a changed graph holds in one version and not in the other
+    for g in graphs:
+        node = ox.NamedNode(g)
+        new = {q.triple for q in store.quads_for_pattern(None, None, None, node)}
+        old = {q.triple for q in previous.quads_for_pattern(None, None, None, node)}
+        triples |= new ^ old
+    for t in triples:
+        touched.update(x for x in (t.subject, t.object) if isinstance(x, ox.NamedNode))
+    default = ox.DefaultGraph()
+    data["triples"] += sum((ox.Quad(t.subject, t.predicate, t.object, default) in store)
+                           - (ox.Quad(t.subject, t.predicate, t.object, default) in previous) for t in triples)
+    data["articles"] = sum(1 for _ in store.quads_for_pattern(None, RDF_TYPE, ARTICLE, default))
+    entities = data["entities"]
+    classes = {c.value for c in ENTITY_CLASSES.values()}
+    for r in touched:
+        if not any(q.object.value in classes for q in store.quads_for_pattern(r, RDF_TYPE, None, default)
+                   if isinstance(q.object, ox.NamedNode)):
+            entities.pop(r.value, None)
+            continue
+        c = _count_one(store, r)
+        if sum(n for _, n in c["in"]) + sum(n for _, n in c["out"]) >= MIN_LINKS:
+            entities[r.value] = c
+        else:
+            entities.pop(r.value, None)
+    return data
+
+
+def _count_one(store: ox.Store, r: ox.NamedNode) -> dict[str, Any]:
+    """One entity's counts as :func:`count` makes them (distinct resources per property, each way)."""
+    default = ox.DefaultGraph()
+    incoming: dict[str, set] = {}
+    outgoing: dict[str, set] = {}
+    for q in store.quads_for_pattern(None, None, r, default):
+        incoming.setdefault(q.predicate.value, set()).add(q.subject)
+    for q in store.quads_for_pattern(r, None, None, default):
+        outgoing.setdefault(q.predicate.value, set()).add(q.object)
+    facts = set().union(*(incoming.get(p.value, set()) for p in ROLE_NODES))
+    return {"in": [[p, len(v)] for p, v in incoming.items()], "out": [[p, len(v)] for p, v in outgoing.items()],
+            "facts": len(facts)}
 
 
 class LinkTable:
