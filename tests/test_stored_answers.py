@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
@@ -73,9 +75,19 @@ def _requests(store: Path, rng: random.Random, per_query: int) -> list[tuple[str
     return out
 
 
+#: columns made by GROUP_CONCAT, whose order SPARQL leaves to the engine (Oxigraph's follows how a store was
+#: written; Virtuoso's is another): compared as lists of the same values in any order
+CONCATS = {name: set(re.findall(r"GROUP_CONCAT\([^)]*\)\s+AS\s+\?(\w+)", q.text)) for name, q in STORED.items()}
+
+
 def _answers(client, name: str, params: dict) -> tuple[int, str, object]:
     r = client.get(f"/queries/{name}", query_string=params, headers={"Accept": "application/json"})
-    return r.status_code, r.headers.get("Link", ""), r.get_json() if r.is_json else r.get_data(as_text=True)
+    body = r.get_json() if r.is_json else r.get_data(as_text=True)
+    if isinstance(body, dict) and "rows" in body:
+        for row in body["rows"]:
+            for column in CONCATS[name] & set(row):
+                row[column] = sorted(row[column].split("; "))
+    return r.status_code, r.headers.get("Link", ""), body
 
 
 def _compare(store: Path, requests: list[tuple[str, dict]]) -> int:
@@ -86,8 +98,8 @@ def _compare(store: Path, requests: list[tuple[str, dict]]) -> int:
         got, want = _answers(fast, name, params), _answers(plain, name, params)
         assert got == want, f"/queries/{name} {params}"
         nonempty += bool(want[0] == 200 and want[2]["rows"])
-    # CSV too (the same rows through another writer), for the first request of each query
-    for name in {n for n, _ in requests}:
+    # CSV too (the same rows through another writer), for the first request of each query without lists
+    for name in {n for n, _ in requests if not CONCATS[n]}:
         params = next(p for n, p in requests if n == name)
         a = fast.get(f"/queries/{name}", query_string={**params, "format": "csv"}).get_data()
         b = plain.get(f"/queries/{name}", query_string={**params, "format": "csv"}).get_data()
@@ -131,9 +143,9 @@ def test_the_stored_rows_answer_the_request(seeds_store, tmp_path):
     db = sqlite3.connect(versions_dir(store) / answers.FILE)
     (first_id, row), = db.execute('SELECT id, row FROM q_members WHERE k_organization = ? '
                                   'ORDER BY s1 DESC, s2, s3, id LIMIT 1', (csto,)).fetchall()
-    changed = json.loads(row)
-    changed["quote"]["value"] = "altered by the test"
-    db.execute("UPDATE q_members SET row = ? WHERE id = ?", (json.dumps(changed), first_id))
+    changed = json.loads(zlib.decompress(row))
+    changed[STORED["members"].columns.index("quote")] = "altered by the test"
+    db.execute("UPDATE q_members SET row = ? WHERE id = ?", (zlib.compress(json.dumps(changed).encode()), first_id))
     db.commit()
     db.close()
     after = app_client(store).get("/queries/members", query_string={"organization": csto}).get_json()

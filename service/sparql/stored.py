@@ -156,7 +156,11 @@ def stored_form(q: SavedQuery) -> StoredForm:
     if not grouped and not distinct and any(v.startswith("(SAMPLE") for v in extra.values()):
         raise NotStorable("SAMPLE outside a grouped query")
     head_end = toks[where].start
-    body = text[toks[where].start:toks[close].start + 1]
+    body = text[toks[where].start:toks[close].start]
+    # only IRIs are ever asked for (entity parameters): rows keyed by a literal are not made at all
+    if len(keys) == 1:
+        body += f"  FILTER(isIRI(?{next(iter(keys.values()))}))\n"
+    body += "}"
     projection = text[toks[select].start:head_end].rstrip()
     if extra:
         projection += " " + " ".join(dict.fromkeys(extra.values()))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,16 +29,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS
-from newsgraph.service.sparql.results import term_json
-from newsgraph.service.sparql.stored import Plan, StoredForm, sort_value
-from newsgraph.service.sparql.text import bind_values
+from newsgraph.service.sparql.stored import Plan, StoredForm
 
 FILE = "answers.sqlite"
-FORMAT = "2"
+FORMAT = "3"
 #: what, changed in a graph that is no article's, can change the rows of articles that name its subject
 LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
-#: articles run per stored-query evaluation when rows are made for some articles only
-CHUNK = 400
+#: articles whose rows are made together, in one small store (see Context)
+CHUNK = 200
 #: above this share of the store's articles, all rows are made again in one run per query
 REBUILD_SHARE = 0.3
 ENTITY_CLASS_IRIS = {c.value for c in ENTITY_CLASSES.values()}
@@ -68,7 +67,7 @@ def _schema(db: sqlite3.Connection, form: StoredForm, since: int) -> None:
     table = _table(form.name)
     db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, added INTEGER NOT NULL, removed INTEGER, "
-               f"article TEXT, {', '.join(f'{c} TEXT' for c in cols)}, row TEXT NOT NULL)")
+               f"article TEXT, {', '.join(f'{c} TEXT' for c in cols)}, row BLOB NOT NULL)")
     order = ", ".join(f"{c} DESC" if desc else c for c, desc in form.order)
     for key in form.keys:
         db.execute(f'CREATE INDEX "{form.name}_by_{key}" ON {table} (k_{key}, {order}, id)')
@@ -128,24 +127,30 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
             total = _article_count(store)
             if total and len(affected) > REBUILD_SHARE * total:
                 affected = None
+        articles = _all_articles(store) if affected is None else sorted(ox.NamedNode(a) for a in affected)
         for form in forms:
-            t = time.perf_counter()
             table = _table(form.name)
             if stored.get(form.name) != form.signature:
                 _schema(db, form, version)
-                rows = _run(store, form, None, entities)
             elif affected is None:  # all made again; readers of earlier versions keep reading theirs
                 db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
-                rows = _run(store, form, None, entities)
             else:
-                marks = [(version, a) for a in affected]
-                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL", marks)
-                rows = _run(store, form, sorted(affected), entities)
-            cols = list(form.extra)
-            insert = (f"INSERT INTO {table} (added, article, {', '.join(cols)}, row) "
-                      f"VALUES (?, ?, {', '.join('?' for _ in cols)}, ?)")
-            db.executemany(insert, ((version, *r) for r in rows))
-            timings[form.name] = time.perf_counter() - t
+                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
+                               [(version, a.value) for a in articles])
+        inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, row) "
+                               f"VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
+        context = Context(store)
+        for i in range(0, len(articles), CHUNK):
+            t = time.perf_counter()
+            batch = articles[i:i + CHUNK]
+            small = context.store_for(batch)
+            timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
+            wanted = {a.value for a in batch}
+            for form in forms:
+                t = time.perf_counter()
+                rows = _rows(small, form, entities, wanted)
+                db.executemany(inserts[form.name], ((version, *r) for r in rows))
+                timings[form.name] = timings.get(form.name, 0.0) + time.perf_counter() - t
         for name in set(stored) - {f.name for f in forms}:
             db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
             db.execute("DELETE FROM queries WHERE name = ?", (name,))
@@ -203,32 +208,119 @@ def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> s
     return out
 
 
-def _run(store: ox.Store, form: StoredForm, articles: list[str] | None, entities: set[str]) -> Iterator[tuple]:
-    """(article, stored columns…, row JSON) for every row of the stored form, over ``articles`` (None: all)."""
-    if articles is None:
-        yield from _rows(_select(store, form.text), form, entities)
-        return
-    for i in range(0, len(articles), CHUNK):
-        chunk = [ox.NamedNode(a) for a in articles[i:i + CHUNK]]
-        yield from _rows(_select(store, bind_values(form.text, form.where, {"article": chunk})), form, entities)
+class Context:
+    """Small stores holding what a batch of articles' rows are made of.
+
+    Why: the engine answers a stored query over the whole store by hash joins over whole extents (every
+    ``nf:latest``, every ``rdf:type``…), so making the rows of a few articles costs what the store holds.
+    A row of a stored query reads a fact, the article it is derived from, and the labels, identifiers and
+    types of what those two name; so the rows of some articles are the stored query's answer over a store
+    that holds just that: every triple of the articles and of the facts derived from them, and the
+    ``rdfs:label``, ``dcterms:identifier`` and ``rdf:type`` triples of every IRI they point to. Evaluated
+    there, a batch costs what it holds, at load and when one article is replaced. (tests/test_stored_answers.py
+    holds the rows equal to the whole store's SPARQL answers.)
+    """
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self._named: dict[ox.NamedNode, list[ox.Quad]] = {}  # an IRI's label, identifier and type triples
+
+    def store_for(self, articles: list[ox.NamedNode]) -> ox.Store:
+        default = ox.DefaultGraph()
+        subjects: set = set(articles)
+        for a in articles:
+            subjects.update(q.subject for q in self.store.quads_for_pattern(None, PROV.wasDerivedFrom, a, default))
+        quads: list[ox.Quad] = []
+        pointed: set[ox.NamedNode] = set()
+        for s in subjects:
+            for q in self.store.quads_for_pattern(s, None, None, default):
+                quads.append(q)
+                if isinstance(q.object, ox.NamedNode):
+                    pointed.add(q.object)
+        for o in pointed - subjects:
+            if o not in self._named:
+                self._named[o] = [q for p in LABEL_PREDICATES
+                                  for q in self.store.quads_for_pattern(o, p, None, default)]
+            quads += self._named[o]
+        small = ox.Store()
+        small.bulk_extend(quads)
+        return small
 
 
-def _rows(solutions: ox.QuerySolutions, form: StoredForm, entities: set[str]) -> Iterator[tuple]:
+def _all_articles(store: ox.Store) -> list[ox.NamedNode]:
+    """Everything a fact is derived from (an article, or whatever an RDF file's facts name so)."""
+    return sorted({q.object for q in store.quads_for_pattern(None, PROV.wasDerivedFrom, None, ox.DefaultGraph())
+                   if isinstance(q.object, ox.NamedNode)}, key=lambda n: n.value)
+
+
+def _rows(small: ox.Store, form: StoredForm, entities: set[str], articles: set[str]) -> Iterator[tuple]:
+    """(article, stored columns…, row JSON) for every row of the stored form over ``small`` whose article is
+    one of ``articles`` (a fact derived from several articles gets its rows of another article in that one's
+    batch, where that article's own triples are)."""
+    results = small.query(form.text, prefixes=PREFIXES)
+    assert isinstance(results, ox.QuerySolutions)
+    # the engine writes SPARQL JSON in Rust; reading it back is faster than converting terms one by one
+    text = results.serialize(format=ox.QueryResultsFormat.JSON)
+    assert text is not None  # (no output given: the bytes are returned)
+    data = json.loads(text)
     keys = [f"k_{k}" for k in form.keys]
-    for s in solutions:
-        values = {}
-        for column, var in form.extra.items():
-            values[column] = sort_value(s[var])
+    for b in data["results"]["bindings"]:
+        article = b.get("article", {}).get("value")
+        if article not in articles:
+            continue
+        values = {column: (b[var]["value"] if var in b else None) for column, var in form.extra.items()}
         # rows are kept for the keys a reader can ask for with the stored rows: entities (see Answers.page)
         named = [values[k] if values[k] in entities else None for k in keys]
         if keys and not any(named):
             continue
         for k, v in zip(keys, named, strict=True):
             values[k] = v
-        row = {c: term_json(s[c]) for c in form.columns if s[c] is not None}
-        article = s["article"]
-        yield (article.value if article is not None else None, *values.values(),
-               json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        row = [_cell(b.get(c)) for c in form.columns]
+        yield (article, *values.values(), zlib.compress(json.dumps(row, ensure_ascii=False,
+                                                                  separators=(",", ":")).encode(), 1))
+
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+
+
+def _cell(term: dict | None) -> object:
+    """A SPARQL JSON term, compactly: a plain string as itself, an IRI as [iri], a tagged or typed literal
+    as [value, "@tag"] or [value, datatype] (XML Schema's as "xsd:…"), a blank node as [id, "_"]."""
+    if term is None:
+        return None
+    kind, value = term["type"], term["value"]
+    if kind == "uri":
+        return [value]
+    if kind == "bnode":
+        return [value, "_"]
+    if "xml:lang" in term:
+        return [value, "@" + term["xml:lang"]]
+    if "datatype" in term:
+        dt = term["datatype"]
+        return [value, "xsd:" + dt[len(XSD_NS):] if dt.startswith(XSD_NS) else dt]
+    return value
+
+
+def _term(cell: object) -> dict[str, str]:
+    """The SPARQL JSON term of a :func:`_cell`."""
+    if isinstance(cell, str):
+        return {"type": "literal", "value": cell}
+    assert isinstance(cell, list)
+    if len(cell) == 1:
+        return {"type": "uri", "value": cell[0]}
+    value, extra = cell
+    if extra == "_":
+        return {"type": "bnode", "value": value}
+    if extra.startswith("@"):
+        return {"type": "literal", "value": value, "xml:lang": extra[1:]}
+    return {"type": "literal", "value": value, "datatype": XSD_NS + extra[4:] if extra.startswith("xsd:") else extra}
+
+
+def bindings(row: bytes, columns: list[str]) -> str:
+    """A stored row as a SPARQL JSON binding object."""
+    cells = json.loads(zlib.decompress(row))
+    return json.dumps({c: _term(cell) for c, cell in zip(columns, cells, strict=True) if cell is not None},
+                      ensure_ascii=False)
 
 
 class Answers:
@@ -252,7 +344,7 @@ class Answers:
         return self._db
 
     def page(self, store_version: str | None, plan: Plan, is_entity: bool, offset: int,
-             count: int) -> list[str] | None:
+             count: int) -> list[bytes] | None:
         """The rows ``offset`` … of the plan's answer as SPARQL JSON bindings, or None (SPARQL answers)."""
         if store_version is None or not store_version.isdigit() or not is_entity:
             return None

@@ -36,6 +36,7 @@ import fcntl
 import itertools
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -97,7 +98,7 @@ class Store(SparqlReads):
     def links(self, iri: ox.NamedNode) -> Links | None:
         return self._links.get(iri)
 
-    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
         if not self.version:
             return None
         key = ox.NamedNode(plan.value)
@@ -374,7 +375,7 @@ class Writer:
             if self._loaded:  # counting takes seconds on a large store: loads do it, a SPARQL update does not
                 self._count_links()
                 self._store_answers()
-        except OSError as e:
+        except (OSError, sqlite3.Error) as e:
             self._abort()
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
         del self._store

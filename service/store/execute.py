@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from newsgraph.loaders.vocab import PREFIXES
 from newsgraph.service.config import Settings
 from newsgraph.service.sparql.results import term_json
+from newsgraph.service.store import answers
 from newsgraph.service.store.embedded import open_store
 from newsgraph.service.store.interface import Current, Reader, StoreError
 from newsgraph.service.web.negotiate import GRAPH, RESULTS, NotAcceptable, choose
@@ -133,7 +134,7 @@ def run_request(store: Reader, req: Request, conn: Sender) -> None:
         if rows is not None:
             out = _PipeWriter(conn, head=("head", 200, "application/sparql-results+json"))
             out.write(b'{"head":{"vars":' + json.dumps(req.columns).encode() + b'},"results":{"bindings":['
-                      + ",".join(rows).encode() + b"]}}")
+                      + ",".join(answers.bindings(r, req.columns) for r in rows).encode() + b"]}}")
             out.flush()
             conn.send(("end",))
             return

@@ -72,9 +72,10 @@ class Reader(Protocol):
     def class_counts(self) -> list[tuple[ox.NamedNode, int]]: ...
     def known_entities(self) -> list[Entity]: ...
     def links(self, iri: ox.NamedNode) -> Links | None: ...
-    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
         """Rows of a saved query's answer that the load stored for this version (see
-        :mod:`newsgraph.service.store.answers`), as SPARQL JSON bindings; None: SPARQL answers."""
+        :mod:`newsgraph.service.store.answers`, which turns them into SPARQL JSON bindings); None: SPARQL
+        answers."""
         return None
 
     def fact_count(self, iri: ox.NamedNode) -> int: ...
@@ -115,9 +116,10 @@ class SparqlReads:
         or None: then whoever needs them counts them live."""
         return None
 
-    def stored_page(self, plan: Any, offset: int, count: int) -> list[str] | None:
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
         """Rows of a saved query's answer that the load stored for this version (see
-        :mod:`newsgraph.service.store.answers`), as SPARQL JSON bindings; None: SPARQL answers."""
+        :mod:`newsgraph.service.store.answers`, which turns them into SPARQL JSON bindings); None: SPARQL
+        answers."""
         return None
 
     def fact_count(self, iri: ox.NamedNode) -> int:
