@@ -17,6 +17,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from helpers import SEEDS, app_client, generate, loaded
 
@@ -211,3 +212,28 @@ def test_a_reader_keeps_its_version_rows_while_a_load_commits_another(tmp_path):
     assert new.version != old.version
     assert len(new.stored_page(plan, 0, 1000)) == len(first) - 1
     assert old.stored_page(plan, 0, 1000) == first
+
+
+def test_large_groups_of_an_entity_page_come_newest_first_from_the_stored_links(corpus_store):
+    """An entity page's groups of more than SORTED_GROUP_LIMIT dated links are paged newest first, in the
+    order the page sorts small groups in (by looking up every link's date), at any offset."""
+    from newsgraph.service.store.embedded import open_store
+    from newsgraph.service.web import describe as d
+
+    store = open_store(str(corpus_store))
+    big = []
+    for name in ("entity-facts",):
+        for iri in _keys_by_busyness(corpus_store, name, "entity")[:4]:
+            node = ox.NamedNode(iri)
+            counted = store.links(node)
+            assert counted is not None
+            big += [(node, p, n) for p, n in counted.incoming if p in d.DATED and n > d.SORTED_GROUP_LIMIT]
+    assert big, "the busiest entities have large dated groups"
+    for node, prop, total in big:
+        whole = d._newest_first(store, node, prop)
+        assert len(whole) == total
+        for offset in (0, 100, total - 5):
+            assert store.stored_links(node, prop, offset, 100, total) == whole[offset:offset + 100], (node, prop)
+        page = d.describe(store, node, only=prop, offset=100)
+        group = next(g for g in page.incoming if g.property == prop)
+        assert group.newest_first and group.subjects == whole[100:200]

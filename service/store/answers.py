@@ -28,11 +28,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from newsgraph.loaders.ontology import ROLE_NAMES
 from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS
 from newsgraph.service.sparql.stored import Plan, StoredForm
 
 FILE = "answers.sqlite"
-FORMAT = "3"
+FORMAT = "4"
 #: what, changed in a graph that is no article's, can change the rows of articles that name its subject
 LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
 #: articles whose rows are made together, in one small store (see Context)
@@ -99,6 +100,9 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
         db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
+        db.execute(LINKS_TABLE)
+        db.execute(LINKS_INDEX)
+        db.execute(LINKS_BY_ARTICLE)
         if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
             for (name,) in db.execute("SELECT name FROM queries").fetchall():
                 db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
@@ -109,8 +113,7 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
         # a load that stopped after writing here and before its commit left rows of a version never made
         # current (whose number this load may now take): they go first
         stored = dict(db.execute("SELECT name, signature FROM queries").fetchall())
-        for name in stored:
-            table = _table(name)
+        for table in [*(_table(name) for name in stored), "links"]:
             if prior is not None:
                 db.execute(f"DELETE FROM {table} WHERE added > ?", (prior,))
                 db.execute(f"UPDATE {table} SET removed = NULL WHERE removed > ?", (prior,))
@@ -137,6 +140,11 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
             else:
                 db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
                                [(version, a.value) for a in articles])
+        if affected is None:
+            db.execute("UPDATE links SET removed = ? WHERE removed IS NULL", (version,))
+        else:
+            db.executemany("UPDATE links SET removed = ? WHERE article = ? AND removed IS NULL",
+                           [(version, a.value) for a in articles])
         inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, row) "
                                f"VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
         context = Context(store)
@@ -146,6 +154,10 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
             small = context.store_for(batch)
             timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
             wanted = {a.value for a in batch}
+            t = time.perf_counter()
+            db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", ((version, *r) for r in _links(small, wanted)))
+            timings["links"] = timings.get("links", 0.0) + time.perf_counter() - t
             for form in forms:
                 t = time.perf_counter()
                 rows = _rows(small, form, entities, wanted)
@@ -206,6 +218,33 @@ def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> s
                 if isinstance(d.object, ox.NamedNode):
                     out.add(d.object.value)
     return out
+
+
+#: the links of an entity page's large groups, newest first (see newsgraph.service.web.describe): a fact
+#: naming an entity in a role, by the fact's latest day; an article naming its publisher, by its date
+LINKS_TABLE = ("CREATE TABLE IF NOT EXISTS links (added INTEGER NOT NULL, removed INTEGER, article TEXT, "
+               "object TEXT NOT NULL, property TEXT NOT NULL, sort TEXT, subject TEXT NOT NULL)")
+LINKS_INDEX = "CREATE INDEX IF NOT EXISTS links_by_object ON links (object, property, sort DESC, subject)"
+LINKS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS links_by_article ON links (article) WHERE removed IS NULL"
+_LINKS = f"""
+SELECT ?s ?p ?o ?article (MAX(?when) AS ?sort) WHERE {{
+  {{ VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(ROLE_NAMES))} }}
+    ?s ?p ?o ; prov:wasDerivedFrom ?article . OPTIONAL {{ ?s nf:latest ?when }} }}
+  UNION
+  {{ VALUES ?p {{ schema:publisher }} ?s ?p ?o . BIND(?s AS ?article)
+    OPTIONAL {{ ?s schema:datePublished|schema:dateCreated ?when }} }}
+  FILTER(isIRI(?s) && isIRI(?o))
+}} GROUP BY ?s ?p ?o ?article
+"""
+
+
+def _links(small: ox.Store, articles: set[str]) -> Iterator[tuple]:
+    """(article, object, property, sort, subject) for the dated links of the batch's articles."""
+    for r in _select(small, _LINKS):
+        article = r["article"].value
+        if article in articles:
+            sort = r["sort"]
+            yield article, r["o"].value, r["p"].value, sort.value if sort is not None else None, r["s"].value
 
 
 class Context:
@@ -342,6 +381,32 @@ class Answers:
             except sqlite3.Error:
                 return None
         return self._db
+
+    def links(self, store_version: str | None, obj: str, prop: str, offset: int, count: int,
+              total: int) -> list[str] | None:
+        """One page of the subjects linking to ``obj`` through ``prop``, newest first, or None when this
+        version has no stored links or they are not the whole group (``total`` links: blank-node
+        subjects, links that RDF files made)."""
+        if store_version is None or not store_version.isdigit():
+            return None
+        db = self._open()
+        if db is None:
+            return None
+        version = int(store_version)
+        live = "object = ? AND property = ? AND added <= ? AND (removed IS NULL OR removed > ?)"
+        try:
+            if version not in self._complete:
+                self._complete = {v for (v,) in db.execute("SELECT version FROM versions")}
+            if version not in self._complete:
+                return None
+            args = (obj, prop, version, version)
+            (n,) = db.execute(f"SELECT COUNT(*) FROM links WHERE {live}", args).fetchone()
+            if n != total:
+                return None
+            return [s for (s,) in db.execute(f"SELECT subject FROM links WHERE {live} "
+                                             "ORDER BY sort DESC, subject LIMIT ? OFFSET ?", (*args, count, offset))]
+        except sqlite3.Error:
+            return None
 
     def page(self, store_version: str | None, plan: Plan, is_entity: bool, offset: int,
              count: int) -> list[bytes] | None:

@@ -106,6 +106,14 @@ class Store(SparqlReads):
         return answers.reader(versions_dir(Path(self.location))).page(Path(self.version).name, plan, is_entity,
                                                                       offset, count)
 
+    def stored_links(self, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, count: int,
+                     total: int) -> list[ox.NamedNode] | None:
+        if not self.version:
+            return None
+        found = answers.reader(versions_dir(Path(self.location))).links(
+            Path(self.version).name, iri.value, prop.value, offset, count, total)
+        return [ox.NamedNode(s) for s in found] if found is not None else None
+
     def stats(self) -> dict[str, int]:
         # from the load's counts file, else counted once for this view: a version (or a plain read-only
         # folder) never changes; a memory store changes in place and is counted each time

@@ -72,12 +72,9 @@ class Reader(Protocol):
     def class_counts(self) -> list[tuple[ox.NamedNode, int]]: ...
     def known_entities(self) -> list[Entity]: ...
     def links(self, iri: ox.NamedNode) -> Links | None: ...
-    def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
-        """Rows of a saved query's answer that the load stored for this version (see
-        :mod:`newsgraph.service.store.answers`, which turns them into SPARQL JSON bindings); None: SPARQL
-        answers."""
-        return None
-
+    def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None: ...
+    def stored_links(self, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, count: int,
+                     total: int) -> list[ox.NamedNode] | None: ...
     def fact_count(self, iri: ox.NamedNode) -> int: ...
     def writer(self) -> Writer: ...
 
@@ -120,6 +117,12 @@ class SparqlReads:
         """Rows of a saved query's answer that the load stored for this version (see
         :mod:`newsgraph.service.store.answers`, which turns them into SPARQL JSON bindings); None: SPARQL
         answers."""
+        return None
+
+    def stored_links(self, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, count: int,
+                     total: int) -> list[ox.NamedNode] | None:
+        """A page of a large dated group of an entity page, newest first, as the load stored it for this
+        version (:mod:`newsgraph.service.store.answers`); None: the group is read in index order."""
         return None
 
     def fact_count(self, iri: ox.NamedNode) -> int:

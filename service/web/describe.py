@@ -232,6 +232,10 @@ def _incoming_page(store: Reader, iri: ox.NamedNode, prop: ox.NamedNode, total: 
     newest = prop in DATED and total <= SORTED_GROUP_LIMIT
     if newest:
         return _newest_first(store, iri, prop)[offset:offset + limit], True
+    if prop in DATED:  # a large group: newest first from what the load stored, where it did
+        stored = store.stored_links(iri, prop, offset, limit, total)
+        if stored is not None:
+            return stored, True
     # LIMIT and OFFSET are whole numbers this code computed, not request text
     rows = store.query(f"{IN_ORDER} LIMIT {int(limit)} OFFSET {int(offset)}", substitutions={_R: iri, _P: prop})
     return list(dict.fromkeys(row["s"] for row in rows)), False
