@@ -371,15 +371,21 @@ class Answers:
         self._db: sqlite3.Connection | None = None
         self._signatures: dict[str, tuple[str, int]] = {}
         self._complete: set[int] = set()
+        self._whole: dict[tuple[int, str, str, int], bool] = {}  # whether a group's stored links are all of it
 
     def _open(self) -> sqlite3.Connection | None:
         if self._db is None:
             if not self.path.exists():
                 return None
             try:
-                self._db = _connect(self.path, readonly=True)
+                db = _connect(self.path, readonly=True)
+                found = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             except sqlite3.Error:
                 return None
+            if found is None or found[0] != FORMAT:  # written by another newsgraph: SPARQL until the next load
+                db.close()
+                return None
+            self._db = db
         return self._db
 
     def links(self, store_version: str | None, obj: str, prop: str, offset: int, count: int,
@@ -400,8 +406,13 @@ class Answers:
             if version not in self._complete:
                 return None
             args = (obj, prop, version, version)
-            (n,) = db.execute(f"SELECT COUNT(*) FROM links WHERE {live}", args).fetchone()
-            if n != total:
+            whole = self._whole.get((version, obj, prop, total))
+            if whole is None:  # counted once per group and version: a count reads the whole group
+                (n,) = db.execute(f"SELECT COUNT(*) FROM links WHERE {live}", args).fetchone()
+                whole = self._whole[(version, obj, prop, total)] = n == total
+                if len(self._whole) > 10_000:
+                    self._whole.clear()
+            if not whole:
                 return None
             return [s for (s,) in db.execute(f"SELECT subject FROM links WHERE {live} "
                                              "ORDER BY sort DESC, subject LIMIT ? OFFSET ?", (*args, count, offset))]
