@@ -33,7 +33,7 @@ from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF
 from newsgraph.service.sparql.stored import Plan, StoredForm
 
 FILE = "answers.sqlite"
-FORMAT = "4"
+FORMAT = "5"
 #: what, changed in a graph that is no article's, can change the rows of articles that name its subject
 LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
 #: articles whose rows are made together, in one small store (see Context)
@@ -73,6 +73,9 @@ def _schema(db: sqlite3.Connection, form: StoredForm, since: int) -> None:
     for key in form.keys:
         db.execute(f'CREATE INDEX "{form.name}_by_{key}" ON {table} (k_{key}, {order}, id)')
     db.execute(f'CREATE INDEX "{form.name}_by_article" ON {table} (article) WHERE removed IS NULL')
+    # what a load's first steps look for: rows of a stopped load, rows no kept version reads any more
+    db.execute(f'CREATE INDEX "{form.name}_added" ON {table} (added)')
+    db.execute(f'CREATE INDEX "{form.name}_removed" ON {table} (removed) WHERE removed IS NOT NULL')
     db.execute("INSERT OR REPLACE INTO queries (name, signature, since) VALUES (?, ?, ?)",
                (form.name, form.signature, since))
 
@@ -101,8 +104,8 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
         db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
         db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
         db.execute(LINKS_TABLE)
-        db.execute(LINKS_INDEX)
-        db.execute(LINKS_BY_ARTICLE)
+        for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
+            db.execute(index)
         if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
             for (name,) in db.execute("SELECT name FROM queries").fetchall():
                 db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
@@ -226,6 +229,8 @@ LINKS_TABLE = ("CREATE TABLE IF NOT EXISTS links (added INTEGER NOT NULL, remove
                "object TEXT NOT NULL, property TEXT NOT NULL, sort TEXT, subject TEXT NOT NULL)")
 LINKS_INDEX = "CREATE INDEX IF NOT EXISTS links_by_object ON links (object, property, sort DESC, subject)"
 LINKS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS links_by_article ON links (article) WHERE removed IS NULL"
+LINKS_ADDED = "CREATE INDEX IF NOT EXISTS links_added ON links (added)"
+LINKS_REMOVED = "CREATE INDEX IF NOT EXISTS links_removed ON links (removed) WHERE removed IS NOT NULL"
 _LINKS = f"""
 SELECT ?s ?p ?o ?article (MAX(?when) AS ?sort) WHERE {{
   {{ VALUES ?p {{ {" ".join(f"<{iri}>" for iri in sorted(ROLE_NAMES))} }}

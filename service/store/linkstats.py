@@ -104,41 +104,84 @@ def write(store: ox.Store, version_dir: Path, previous: ox.Store | None = None, 
 
 
 def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]) -> dict[str, Any] | None:
-    """The previous counts with those of every resource named by a triple that a changed graph gained or
-    lost made again by index lookups; the totals moved by what the default graph gained and lost.
-    Its cost follows the graphs changed and the links of the entities they name, not the store."""
+    """The previous counts moved by what the default graph gained and lost in the changed ``graphs``.
+
+    The counts are of distinct resources per (entity, property), which in a graph (a set of triples) is
+    the number of its triples: a triple the default graph gained adds one, one it lost takes one away. An
+    entity's facts change where a fact gains its first role link to it or loses its last (two lookups).
+    An entity the file does not hold yet, or whose type changed, is counted whole (a small one is cheap;
+    a type change is rare). The cost follows the changes, not the entities' sizes nor the store."""
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if data.get("format") != FORMAT or data.get("min_links") != MIN_LINKS or not isinstance(data.get("triples"), int):
         return None
-    touched: set[ox.NamedNode] = set()
-    triples: set[ox.Triple] = set()  # what a changed graph holds in one version and not in the other
+    default = ox.DefaultGraph()
+    changed: set[ox.Triple] = set()  # what a changed graph holds in one version and not in the other
     for g in graphs:
         node = ox.NamedNode(g)
         new = {q.triple for q in store.quads_for_pattern(None, None, None, node)}
         old = {q.triple for q in previous.quads_for_pattern(None, None, None, node)}
-        triples |= new ^ old
-    for t in triples:
-        touched.update(x for x in (t.subject, t.object) if isinstance(x, ox.NamedNode))
-    default = ox.DefaultGraph()
-    data["triples"] += sum((ox.Quad(t.subject, t.predicate, t.object, default) in store)
-                           - (ox.Quad(t.subject, t.predicate, t.object, default) in previous) for t in triples)
-    data["articles"] = sum(1 for _ in store.quads_for_pattern(None, RDF_TYPE, ARTICLE, default))
-    entities = data["entities"]
+        changed |= new ^ old
+    entities = {iri: {"in": dict(map(tuple, c["in"])), "out": dict(map(tuple, c["out"])), "facts": c["facts"]}
+                for iri, c in data["entities"].items()}
+    whole: set[ox.NamedNode] = set()  # counted again from the store
+    pairs: set[tuple[Any, ox.NamedNode]] = set()  # (fact, entity) whose role links changed
+    roles = {p.value for p in ROLE_NODES}
+    for t in changed:
+        d = ((ox.Quad(t.subject, t.predicate, t.object, default) in store)
+             - (ox.Quad(t.subject, t.predicate, t.object, default) in previous))
+        if not d:
+            continue  # another graph holds it too: the default graph is as it was
+        data["triples"] += d
+        p = t.predicate.value
+        if t.predicate == RDF_TYPE:
+            if t.object == ARTICLE:
+                data["articles"] += d
+            if isinstance(t.subject, ox.NamedNode):
+                whole.add(t.subject)
+        if isinstance(t.object, ox.NamedNode):
+            c = entities.get(t.object.value)
+            if c is None:
+                whole.add(t.object)
+            elif t.object not in whole:
+                c["in"][p] = c["in"].get(p, 0) + d
+                if p in roles:
+                    pairs.add((t.subject, t.object))
+        if isinstance(t.subject, ox.NamedNode):
+            c = entities.get(t.subject.value)
+            if c is None:
+                whole.add(t.subject)
+            elif t.subject not in whole:
+                c["out"][p] = c["out"].get(p, 0) + d
+    for fact, r in pairs:  # a fact counts once, whatever its roles: did it name the entity before, and now?
+        if r not in whole and r.value in entities:
+            entities[r.value]["facts"] += _names(store, fact, r) - _names(previous, fact, r)
     classes = {c.value for c in ENTITY_CLASSES.values()}
-    for r in touched:
-        if not any(q.object.value in classes for q in store.quads_for_pattern(r, RDF_TYPE, None, default)
-                   if isinstance(q.object, ox.NamedNode)):
-            entities.pop(r.value, None)
-            continue
-        c = _count_one(store, r)
-        if sum(n for _, n in c["in"]) + sum(n for _, n in c["out"]) >= MIN_LINKS:
-            entities[r.value] = c
-        else:
-            entities.pop(r.value, None)
+    for r in whole:
+        entities.pop(r.value, None)
+        if any(q.object.value in classes for q in store.quads_for_pattern(r, RDF_TYPE, None, default)
+               if isinstance(q.object, ox.NamedNode)):
+            c = _count_one(store, r)
+            entities[r.value] = {"in": dict(map(tuple, c["in"])), "out": dict(map(tuple, c["out"])),
+                                 "facts": c["facts"]}
+    data["entities"] = {}
+    for iri, c in entities.items():
+        incoming = [[p, n] for p, n in c["in"].items() if n > 0]
+        outgoing = [[p, n] for p, n in c["out"].items() if n > 0]
+        if sum(n for _, n in incoming) + sum(n for _, n in outgoing) >= MIN_LINKS:
+            data["entities"][iri] = {"in": incoming, "out": outgoing, "facts": c["facts"]}
     return data
+
+
+def _names(store: ox.Store, fact: object, entity: ox.NamedNode) -> bool:
+    """Whether ``fact`` names ``entity`` in one of the roles, in that version's default graph."""
+    default = ox.DefaultGraph()
+    if not isinstance(fact, ox.NamedNode | ox.BlankNode):
+        return False
+    return any(next(iter(store.quads_for_pattern(fact, p, entity, default)), None) is not None
+                   for p in ROLE_NODES)
 
 
 def _count_one(store: ox.Store, r: ox.NamedNode) -> dict[str, Any]:
