@@ -6,7 +6,7 @@ STORE  ?= data/store
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint bench bench-load bench-endpoint soak fuzz browser virtuoso clean
+.PHONY: run test lint bench bench-load bench-endpoint bench-busiest soak fuzz browser virtuoso clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench: $(VENV)/.installed-bench
 # the older, narrower benchmarks: load against pyoxigraph's bulk loader; the endpoint against Oxigraph's server
 bench-load: $(VENV)/.installed-bench
 	$(BIN)/python bench/load.py --articles 10000
+
+# issue 15: the busiest entities' lists and pages, stored rows against SPARQL, on Zipf corpora (~40 min)
+BUSIEST_SIZES ?= 2000,10000
+bench-busiest: $(VENV)/.installed-bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/busiest.py --sizes $(BUSIEST_SIZES)
 
 bench-endpoint: $(VENV)/.installed-bench
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
