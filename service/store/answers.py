@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -53,7 +54,7 @@ def _table(name: str) -> str:
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     else:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode = WAL")
@@ -345,26 +346,23 @@ def _cell(term: dict | None) -> object:
     return value
 
 
-def _term(cell: object) -> dict[str, str]:
-    """The SPARQL JSON term of a :func:`_cell`."""
+def _node(cell: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(cell, str):
-        return {"type": "literal", "value": cell}
+        return ox.Literal(cell)
     assert isinstance(cell, list)
     if len(cell) == 1:
-        return {"type": "uri", "value": cell[0]}
+        return ox.NamedNode(cell[0])
     value, extra = cell
     if extra == "_":
-        return {"type": "bnode", "value": value}
+        return ox.BlankNode(value)
     if extra.startswith("@"):
-        return {"type": "literal", "value": value, "xml:lang": extra[1:]}
-    return {"type": "literal", "value": value, "datatype": XSD_NS + extra[4:] if extra.startswith("xsd:") else extra}
+        return ox.Literal(value, language=extra[1:])
+    return ox.Literal(value, datatype=ox.NamedNode(XSD_NS + extra[4:] if extra.startswith("xsd:") else extra))
 
 
-def bindings(row: bytes, columns: list[str]) -> str:
-    """A stored row as a SPARQL JSON binding object."""
-    cells = json.loads(zlib.decompress(row))
-    return json.dumps({c: _term(cell) for c, cell in zip(columns, cells, strict=True) if cell is not None},
-                      ensure_ascii=False)
+def terms(row: bytes) -> list[ox.NamedNode | ox.BlankNode | ox.Literal | None]:
+    """A stored row as RDF terms, one per column (None where unbound)."""
+    return [None if cell is None else _node(cell) for cell in json.loads(zlib.decompress(row))]
 
 
 class Answers:
@@ -373,13 +371,13 @@ class Answers:
 
     def __init__(self, versions: Path):
         self.path = path_in(versions)
-        self._db: sqlite3.Connection | None = None
+        self._local = threading.local()  # a connection per thread: web workers read from several
         self._signatures: dict[str, tuple[str, int]] = {}
         self._complete: set[int] = set()
         self._whole: dict[tuple[int, str, str, int], bool] = {}  # whether a group's stored links are all of it
 
     def _open(self) -> sqlite3.Connection | None:
-        if self._db is None:
+        if getattr(self._local, "db", None) is None:
             if not self.path.exists():
                 return None
             try:
@@ -390,8 +388,8 @@ class Answers:
             if found is None or found[0] != FORMAT:  # written by another newsgraph: SPARQL until the next load
                 db.close()
                 return None
-            self._db = db
-        return self._db
+            self._local.db = db
+        return self._local.db
 
     def links(self, store_version: str | None, obj: str, prop: str, offset: int, count: int,
               total: int) -> list[str] | None:

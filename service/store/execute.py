@@ -34,7 +34,6 @@ import pyoxigraph as ox
 from newsgraph.loaders.vocab import PREFIXES
 from newsgraph.service.config import Settings
 from newsgraph.service.sparql.results import term_json
-from newsgraph.service.store import answers
 from newsgraph.service.store.embedded import open_store
 from newsgraph.service.store.interface import Current, Reader, StoreError
 from newsgraph.service.web.negotiate import GRAPH, RESULTS, NotAcceptable, choose
@@ -72,10 +71,6 @@ class Request:
     format: str | None = None
     #: (offset, count): answer only these rows of a SELECT, as SPARQL JSON (saved queries page this way)
     window: tuple[int, int] | None = None
-    #: with a window: the saved query's rows as the load stored them, where this version has them
-    #: (a :class:`~newsgraph.service.sparql.stored.Plan`), and its columns; else the text is run
-    stored: Any = None
-    columns: list[str] = field(default_factory=list)
 
 
 # ---- the executor process ----------------------------------------------------------------------------
@@ -129,15 +124,6 @@ def run_request(store: Reader, req: Request, conn: Sender) -> None:
         conn.send(("head", 204, None))
         conn.send(("end",))
         return
-    if req.stored is not None and req.window is not None:
-        rows = store.stored_page(req.stored, req.window[0], req.window[1])
-        if rows is not None:
-            out = _PipeWriter(conn, head=("head", 200, "application/sparql-results+json"))
-            out.write(b'{"head":{"vars":' + json.dumps(req.columns).encode() + b'},"results":{"bindings":['
-                      + ",".join(answers.bindings(r, req.columns) for r in rows).encode() + b"]}}")
-            out.flush()
-            conn.send(("end",))
-            return
     kwargs: dict[str, Any] = {"base_iri": req.base_iri}
     try:
         if req.default_graphs or req.named_graphs:

@@ -115,8 +115,7 @@ class SparqlReads:
 
     def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
         """Rows of a saved query's answer that the load stored for this version (see
-        :mod:`newsgraph.service.store.answers`, which turns them into SPARQL JSON bindings); None: SPARQL
-        answers."""
+        :mod:`newsgraph.service.store.answers`, whose ``terms`` reads one); None: SPARQL answers."""
         return None
 
     def stored_links(self, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, count: int,
