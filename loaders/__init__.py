@@ -11,10 +11,10 @@ This module is their public face: the service imports what it needs from here, f
 
 from .entities import STORE, entities_from
 from .folding import fold
-from .plan import Plan, plan_load
+from .plan import Plan, plan_load, worker_context, worker_pool
 from .records import Entity, InputError, Problem
 from .units import Unit
 from .yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
 __all__ = ["STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Scalar", "Sequence", "Unit",
-           "entities_from", "fold", "parse_yaml", "plan_load"]
+           "entities_from", "fold", "parse_yaml", "plan_load", "worker_context", "worker_pool"]

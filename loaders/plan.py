@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -196,10 +197,23 @@ def _parallel(fn: Callable[[_T], _R], items: list[_T], workers: int, context: tu
         _set_context(context)
         yield from map(fn, items)
         return
+    with worker_pool(workers, context) as pool:
+        yield from pool.map(fn, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
+
+
+@contextmanager
+def worker_pool(workers: int, context: tuple | None = None) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes for a load's parallel steps: started from the forkserver with ``context`` (read
+    back with :func:`worker_context`), and gone when the load is, even after a SIGKILL."""
     ctx = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                              initargs=(context, os.getpid())) as pool:
-        yield from pool.map(fn, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
+        yield pool
+
+
+def worker_context() -> tuple | None:
+    """The context this worker was started with (see :func:`worker_pool`)."""
+    return _context
 
 
 def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: list[Entity],

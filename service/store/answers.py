@@ -19,16 +19,19 @@ removes what that load wrote).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from newsgraph.loaders import worker_context, worker_pool
 from newsgraph.loaders.ontology import ROLE_NAMES
 from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS
 from newsgraph.service.sparql.stored import Plan, StoredForm
@@ -152,21 +155,33 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
         inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, row) "
                                f"VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
         context = Context(store)
-        for i in range(0, len(articles), CHUNK):
+        batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+
+        def insert(made: tuple[list, dict[str, list]]) -> None:
             t = time.perf_counter()
-            batch = articles[i:i + CHUNK]
-            small = context.store_for(batch)
-            timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
-            wanted = {a.value for a in batch}
-            t = time.perf_counter()
+            links, rows = made
             db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
-                           "VALUES (?, ?, ?, ?, ?, ?)", ((version, *r) for r in _links(small, wanted)))
-            timings["links"] = timings.get("links", 0.0) + time.perf_counter() - t
+                           "VALUES (?, ?, ?, ?, ?, ?)", ((version, *r) for r in links))
             for form in forms:
-                t = time.perf_counter()
-                rows = _rows(small, form, entities, wanted)
-                db.executemany(inserts[form.name], ((version, *r) for r in rows))
-                timings[form.name] = timings.get(form.name, 0.0) + time.perf_counter() - t
+                db.executemany(inserts[form.name], ((version, *r) for r in rows[form.name]))
+            timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - t
+
+        workers = min(os.cpu_count() or 1, len(batches))
+        if workers <= 1 or len(batches) < 3:  # a few articles: here, without starting processes
+            for batch in batches:
+                insert(_make(context.data_for(batch), [a.value for a in batch], forms, entities))
+        else:  # the batches' small stores built here, their rows made by workers meanwhile
+            with worker_pool(workers, (forms, entities)) as pool:
+                pending: deque = deque()
+                for batch in batches:
+                    t = time.perf_counter()
+                    data = context.data_for(batch)
+                    timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
+                    pending.append(pool.submit(_made_in_worker, data, [a.value for a in batch]))
+                    while len(pending) > 2 * workers:  # bounded: memory does not grow with the store
+                        insert(pending.popleft().result())
+                while pending:
+                    insert(pending.popleft().result())
         for name in set(stored) - {f.name for f in forms}:
             db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
             db.execute("DELETE FROM queries WHERE name = ?", (name,))
@@ -270,7 +285,13 @@ class Context:
         self.store = store
         self._named: dict[ox.NamedNode, list[ox.Quad]] = {}  # an IRI's label, identifier and type triples
 
-    def store_for(self, articles: list[ox.NamedNode]) -> ox.Store:
+    def data_for(self, articles: list[ox.NamedNode]) -> bytes:
+        """The small store's content for ``articles``, as N-Triples (what :func:`_make` loads)."""
+        data = ox.serialize([q.triple for q in self._quads(articles)], format=ox.RdfFormat.N_TRIPLES)
+        assert data is not None
+        return data
+
+    def _quads(self, articles: list[ox.NamedNode]) -> list[ox.Quad]:
         default = ox.DefaultGraph()
         subjects: set = set(articles)
         for a in articles:
@@ -287,9 +308,23 @@ class Context:
                 self._named[o] = [q for p in LABEL_PREDICATES
                                   for q in self.store.quads_for_pattern(o, p, None, default)]
             quads += self._named[o]
-        small = ox.Store()
-        small.bulk_extend(quads)
-        return small
+        return quads
+
+
+def _make(data: bytes, articles: list[str], forms: list[StoredForm],
+          entities: set[str]) -> tuple[list, dict[str, list]]:
+    """The stored links and every form's rows of a batch of articles, from its small store's N-Triples."""
+    small = ox.Store()
+    small.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    wanted = set(articles)
+    return list(_links(small, wanted)), {f.name: list(_rows(small, f, entities, wanted)) for f in forms}
+
+
+def _made_in_worker(data: bytes, articles: list[str]) -> tuple[list, dict[str, list]]:
+    context = worker_context()
+    assert context is not None
+    forms, entities = context
+    return _make(data, articles, forms, entities)
 
 
 def _all_articles(store: ox.Store) -> list[ox.NamedNode]:
