@@ -141,20 +141,18 @@ def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]
                 data["articles"] += d
             if isinstance(t.subject, ox.NamedNode):
                 whole.add(t.subject)
-        if isinstance(t.object, ox.NamedNode):
-            c = entities.get(t.object.value)
+        # a link into its object, out of its subject
+        ends: list[tuple[Any, str]] = [(t.object, "in"), (t.subject, "out")]
+        for node, way in ends:
+            if not isinstance(node, ox.NamedNode):
+                continue
+            c = entities.get(node.value)
             if c is None:
-                whole.add(t.object)
-            elif t.object not in whole:
-                c["in"][p] = c["in"].get(p, 0) + d
-                if p in roles:
-                    pairs.add((t.subject, t.object))
-        if isinstance(t.subject, ox.NamedNode):
-            c = entities.get(t.subject.value)
-            if c is None:
-                whole.add(t.subject)
-            elif t.subject not in whole:
-                c["out"][p] = c["out"].get(p, 0) + d
+                whole.add(node)
+            elif node not in whole:
+                c[way][p] = c[way].get(p, 0) + d
+                if way == "in" and p in roles:
+                    pairs.add((t.subject, node))
     for fact, r in pairs:  # a fact counts once, whatever its roles: did it name the entity before, and now?
         if r not in whole and r.value in entities:
             entities[r.value]["facts"] += _names(store, fact, r) - _names(previous, fact, r)
