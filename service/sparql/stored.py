@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from newsgraph.service.sparql.definitions import SavedQuery
-from newsgraph.service.sparql.text import Token, tokens, where_brace
+from newsgraph.service.sparql.text import Token, tokens
 
 #: FILTER(!BOUND($p) || [!BOUND(?x) ||] ?x OP $p): the shape every optional narrowing filter has
 _OPTIONAL_FILTER = re.compile(
@@ -56,12 +56,6 @@ class StoredForm:
     order: list[tuple[str, bool]]  # (stored column, descending), the query's ORDER BY
     filters: dict[str, Filter] = field(default_factory=dict)
     signature: str = ""  # changes whenever the stored query's text does: stored rows of another text are stale
-
-    @property
-    def where(self) -> int:
-        at = where_brace(self.text)
-        assert at is not None  # derived from a query that has one
-        return at
 
 
 class NotStorable(ValueError):
@@ -108,7 +102,7 @@ def stored_form(q: SavedQuery) -> StoredForm:
     by_var = {p.var: p for p in q.params}
     filters: dict[str, Filter] = {}
     filtered: set[str] = set()
-    for m in _OPTIONAL_FILTER.finditer(_outer(text, toks, where, close)):
+    for m in _OPTIONAL_FILTER.finditer(text[toks[where].start:toks[close].start]):
         pvar, nullable_var, var, op, pvar2 = m.groups()
         p = by_var.get(pvar)
         if p is None or pvar2 != pvar:
@@ -182,10 +176,6 @@ def _group_end(toks: list[Token], where: int) -> int:
     raise NotStorable("the WHERE group is not closed")
 
 
-def _outer(text: str, toks: list[Token], where: int, close: int) -> str:
-    return text[toks[where].start:toks[close].start]
-
-
 def _tail(toks: list[Token], text: str) -> tuple[list[str] | None, list[tuple[str, bool]]]:
     """(GROUP BY variables or None, ORDER BY conditions as (expression, descending)) of the solution
     modifiers after the WHERE group."""
@@ -241,16 +231,6 @@ def _paren_end(toks: list[Token], i: int) -> int:
 
 
 # ---- rows ------------------------------------------------------------------------------------------------
-
-
-def sort_value(term: object) -> str | None:
-    """A stored sort column's value: SQLite orders these as Oxigraph orders the terms the saved queries
-    sort by (dates, labels, IRIs, booleans): by their lexical form, unbound first."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        return term.value
-    return str(term)
 
 
 @dataclass(frozen=True)

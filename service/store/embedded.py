@@ -46,7 +46,7 @@ import pyoxigraph as ox
 
 from newsgraph.loaders import Unit
 from newsgraph.loaders.ontology import ontology_unit
-from newsgraph.loaders.vocab import NF, PREFIXES, Iris
+from newsgraph.loaders.vocab import NF, PREFIXES, RDF, Iris
 from newsgraph.service.config import Settings
 from newsgraph.service.sparql.saved_queries import stored_forms
 from newsgraph.service.store import answers, interface, linkstats
@@ -57,7 +57,6 @@ from newsgraph.service.store.remote import RemoteStore
 DEFAULT = ox.DefaultGraph()
 SET_MARK = "default-graph: set\n"  # a version's .committed content: its default graph is kept as a set
 KEEP_VERSIONS = 2
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 BULK_CHUNK = 200_000  # quads handed to the bulk loader at once
 
 
@@ -102,7 +101,7 @@ class Store(SparqlReads):
         if not self.version:
             return None
         key = ox.NamedNode(plan.value)
-        is_entity = answers.is_entity(t.object for t in self.triples(key, RDF_TYPE))
+        is_entity = answers.is_entity(t.object for t in self.triples(key, RDF.type))
         return answers.reader(versions_dir(Path(self.location))).page(Path(self.version).name, plan, is_entity,
                                                                       offset, count)
 

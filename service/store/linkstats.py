@@ -20,7 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from newsgraph.loaders.ontology import ROLE_NAMES
-from newsgraph.loaders.vocab import ENTITY_CLASSES, NF, PREFIXES
+from newsgraph.loaders.vocab import ENTITY_CLASSES, NF, PREFIXES, RDF
 
 #: entities with fewer links in both directions together are counted live: that takes about a millisecond
 MIN_LINKS = 200
@@ -30,7 +30,6 @@ FORMAT = 1
 _CLASSES = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
 #: the properties by which a fact names an entity in one of its roles
 ROLE_NODES = [ox.NamedNode(iri) for iri in sorted(ROLE_NAMES)]
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 ARTICLE = NF.Article
 _ROLES = " ".join(str(p) for p in ROLE_NODES)
 IN_LINKS = f"SELECT ?r ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {_CLASSES} }} ?r a ?c . ?s ?p ?r }} " \
@@ -136,7 +135,7 @@ def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]
             continue  # another graph holds it too: the default graph is as it was
         data["triples"] += d
         p = t.predicate.value
-        if t.predicate == RDF_TYPE:
+        if t.predicate == RDF.type:
             if t.object == ARTICLE:
                 data["articles"] += d
             if isinstance(t.subject, ox.NamedNode):
@@ -159,7 +158,7 @@ def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]
     classes = {c.value for c in ENTITY_CLASSES.values()}
     for r in whole:
         entities.pop(r.value, None)
-        if any(q.object.value in classes for q in store.quads_for_pattern(r, RDF_TYPE, None, default)
+        if any(q.object.value in classes for q in store.quads_for_pattern(r, RDF.type, None, default)
                if isinstance(q.object, ox.NamedNode)):
             c = _count_one(store, r)
             entities[r.value] = {"in": dict(map(tuple, c["in"])), "out": dict(map(tuple, c["out"])),
