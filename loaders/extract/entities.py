@@ -1,0 +1,307 @@
+"""Finding the entities an article names: registry names, nationality adjectives, references, new names.
+
+Names are matched on the folded text, longest first, through every label and alias in every language
+(so the article's own spellings — Tagikistan, Erevan, Mosca — are found when the registry lists them).
+A name the registries do not know is proposed as a new entity when something tells what it is: a title
+before it (a person), a word inside it (an organisation, a country, a place), a weapon designation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..entities import Registry
+from ..records import Entity
+from .language import Language
+from .text import WORD, Article, fold_phrase
+
+#: which type wins when one name belongs to several entities
+_TYPE_ORDER = ("country", "organization", "person", "place", "weapon-system", "event")
+_SEPARATOR = re.compile(r"[ \-'.]*\Z")
+_DESIGNATION = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{0,5}-?\d{1,4}[A-Z]{0,2}(?:-\d)?)(?![\w-])")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A stretch of the text that names an entity: ``how`` is name, adj (a nationality adjective), ref (a
+    phrase standing for an entity named before) or new (a name the registries do not know)."""
+
+    start: int
+    end: int
+    entity: str
+    type: str
+    how: str
+    text: str
+
+
+@dataclass
+class Found:
+    mentions: list[Mention]
+    new: dict[str, Entity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Name:
+    tokens: tuple[str, ...]
+    entity: str
+    type: str
+    how: str
+    capital: bool  # the text must spell it with a capital (or a digit) first
+
+
+class NameIndex:
+    """Folded names by their first word, longest first."""
+
+    def __init__(self) -> None:
+        self.by_first: dict[str, list[_Name]] = {}
+
+    def add(self, phrase: str, entity: str, etype: str, how: str, capital: bool) -> None:
+        tokens = tuple(WORD.findall(fold_phrase(phrase)))
+        if not tokens:
+            return
+        names = self.by_first.setdefault(tokens[0], [])
+        if any(n.tokens == tokens and n.how == how for n in names):
+            return
+        names.append(_Name(tokens, entity, etype, how, capital))
+        names.sort(key=lambda n: (-len(n.tokens), n.how != "name"))
+
+
+_INDEX_CACHE: dict[tuple[int, int, str], NameIndex] = {}
+
+
+def registry_index(registry: Registry, lang: Language) -> NameIndex:
+    """Every label and alias of the registry, the language's nationality adjectives and reference phrases."""
+    entities = sorted(registry, key=lambda e: (_TYPE_ORDER.index(e.type) if e.type in _TYPE_ORDER else 9, e.id))
+    key = (id(registry), len(entities), lang.code)
+    if key in _INDEX_CACHE:
+        return _INDEX_CACHE[key]
+    index = NameIndex()
+    for e in entities:
+        for name in (*e.labels.values(), *e.aliases):
+            if name.strip():
+                index.add(name, e.id, e.type, "name", name.strip()[0].isupper())
+    for country, adjectives in (lang.data.get("demonyms") or {}).items():
+        found = registry.resolve_name(str(country))
+        if found:
+            for adj in adjectives:
+                index.add(str(adj), found[0].id, found[0].type, "adj", False)
+    for phrase in lang.words("person_references"):
+        index.add(phrase, "", "person", "ref", False)
+    for phrase in lang.words("organization_references"):
+        index.add(phrase, "", "organization", "ref", False)
+    if len(_INDEX_CACHE) > 16:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[key] = index
+    return index
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int  # folded offsets
+    end: int
+    word: str
+
+
+def tokens_of(article: Article) -> list[Token]:
+    return [Token(m.start(), m.end(), m.group()) for m in WORD.finditer(article.f.folded)]
+
+
+def find_entities(article: Article, lang: Language, registry: Registry) -> Found:
+    """Every mention of an entity in the text, in order, with the new entities proposed for unknown names."""
+    toks = tokens_of(article)
+    index = registry_index(registry, lang)
+    mentions, covered = _scan(article, toks, index)
+    found = Found(mentions)
+    _new_names(article, lang, registry, toks, covered, found)
+    found.mentions.sort(key=lambda m: m.start)
+    _resolve_references(article, found)
+    return found
+
+
+def _scan(article: Article, toks: list[Token], index: NameIndex) -> tuple[list[Mention], set[int]]:
+    f = article.f
+    out: list[Mention] = []
+    covered: set[int] = set()
+    i = 0
+    while i < len(toks):
+        match = None
+        for name in index.by_first.get(toks[i].word, ()):
+            n = len(name.tokens)
+            if i + n > len(toks):
+                continue
+            if any(toks[i + k].word != name.tokens[k] for k in range(1, n)):
+                continue
+            if any(not _SEPARATOR.match(f.folded[toks[i + k - 1].end:toks[i + k].start]) for k in range(1, n)):
+                continue
+            start, end = f.original(toks[i].start, toks[i + n - 1].end)
+            first = article.text[start]
+            if name.capital and not (first.isupper() or first.isdigit()):
+                continue
+            match = (name, n, start, end)
+            break
+        if match is None:
+            i += 1
+            continue
+        name, n, start, end = match
+        out.append(Mention(start, end, name.entity, name.type, name.how, article.text[start:end]))
+        covered.update(range(i, i + n))
+        i += n
+    return out, covered
+
+
+def _new_names(article: Article, lang: Language, registry: Registry, toks: list[Token], covered: set[int],
+               found: Found) -> None:
+    """Capitalised runs no registry knows, each with a type guessed from the words around it."""
+    text, f = article.text, article.f
+    skip = set(lang.words("not_names")) | set(lang.table("months")) | set(lang.table("weekdays"))
+    skip |= set(lang.table("relative_days")) | set(lang.words("person_titles")) | set(lang.table("numbers"))
+    particles = set(lang.words("name_particles"))
+    titles = set(lang.words("person_titles"))
+    cues = {t: set(lang.words_in("type_cues", t)) for t in ("organization", "country", "place", "weapon-system")}
+    place_preps = set(lang.words("place_prepositions"))
+    sentence_starts = {f.folded_at(s.start) for s in article.sentences}
+
+    def capital(k: int) -> bool:
+        o = f.origin[toks[k].start]
+        return text[o].isupper() and toks[k].word not in skip
+
+    runs: list[tuple[int, int]] = []
+    k = 0
+    while k < len(toks):
+        if k in covered or not capital(k):
+            k += 1
+            continue
+        j = k
+        while True:
+            nxt = j + 1
+            if nxt < len(toks) and nxt not in covered and capital(nxt) and \
+                    re.fullmatch(r"[ \-]", f.folded[toks[j].end:toks[nxt].start]):
+                j = nxt
+                continue
+            if nxt + 1 < len(toks) and toks[nxt].word in particles and nxt not in covered and \
+                    nxt + 1 not in covered and capital(nxt + 1) and not text[f.origin[toks[nxt].start]].isupper():
+                j = nxt + 1
+                continue
+            break
+        runs.append((k, j))
+        k = j + 1
+
+    new_by_surname: dict[str, tuple[str, str]] = {}
+    for k, j in runs:
+        start, end = f.original(toks[k].start, toks[j].end)
+        words = [t.word for t in toks[k:j + 1]]
+        at_start = _opens_sentence(f.folded, toks[k].start, sentence_starts)
+        before = [t.word for t in toks[max(0, k - 5):k]]
+        etype = _guess_type(words, before, text[start:end], cues, titles, place_preps)
+        if etype is None or (at_start and j == k and etype not in ("person", "organization")):
+            continue
+        if at_start and j == k and not (text[start:end].isupper() and len(text[start:end]) > 1) and \
+                not (before and before[-1] in titles):
+            continue
+        entity = _declare(text[start:end], words, etype, lang, registry, found)
+        if entity is None:
+            continue
+        found.mentions.append(Mention(start, end, entity.id, entity.type, "new", text[start:end]))
+        covered.update(range(k, j + 1))
+        if etype == "person" and len(words) > 1:
+            new_by_surname[words[-1]] = (entity.id, entity.type)
+    for k, t in enumerate(toks):  # a person named in full, then by surname alone
+        if k not in covered and t.word in new_by_surname and capital(k):
+            start, end = f.original(t.start, t.end)
+            eid, etype = new_by_surname[t.word]
+            found.mentions.append(Mention(start, end, eid, etype, "new", text[start:end]))
+    for m in _DESIGNATION.finditer(text):
+        _designation(article, m, toks, covered, cues["weapon-system"], registry, lang, found)
+
+
+def _opens_sentence(folded: str, at: int, starts: set[int]) -> bool:
+    back = at
+    while back > 0 and folded[back - 1] in " \"'“«(-":
+        back -= 1
+    return back in starts or back == 0
+
+
+def _guess_type(words: list[str], before: list[str], surface: str, cues: dict[str, set[str]], titles: set[str],
+                place_preps: set[str]) -> str | None:
+    if any(w in cues["organization"] for w in words):
+        return "organization"
+    if any(w in cues["country"] for w in words) or " ".join(words[:2]) in cues["country"]:
+        return "country"
+    if any(w in cues["place"] for w in words):
+        return "place"
+    if surface.isupper() and len(surface) >= 2 and len(words) == 1:
+        return "organization"
+    titled = bool(before) and before[-1] in titles
+    if len(words) <= 4 and (titled or (len(words) > 1 and any(w in titles for w in before[-4:]))):
+        return "person"
+    if before and before[-1] in place_preps and len(words) <= 3:
+        return "place"
+    return None
+
+
+def _declare(surface: str, words: list[str], etype: str, lang: Language, registry: Registry,
+             found: Found) -> Entity | None:
+    """The new entity for a name (or the registry's, when an id of the same type already has it)."""
+    slug = _slug(words[-1] if etype == "person" else "-".join(words))
+    if not slug:
+        return None
+    existing = registry.get(slug) or found.new.get(slug)
+    if existing is not None and existing.type == etype:
+        if slug in found.new and surface not in (*existing.labels.values(), *existing.aliases):
+            existing.aliases.append(surface)
+        return existing
+    if existing is not None:
+        slug = f"{slug}-{etype}"
+        if registry.get(slug) is not None or slug in found.new:
+            return registry.get(slug) or found.new[slug]
+    entity = Entity(slug, etype, {lang.code: surface})
+    found.new[slug] = entity
+    return entity
+
+
+def _designation(article: Article, m: re.Match[str], toks: list[Token], covered: set[int], cues: set[str],
+                 registry: Registry, lang: Language, found: Found) -> None:
+    """A weapon designation (S-400, Su-35, F-16) next to a word for weapons: a new weapon system."""
+    f = article.f
+    a, b = f.folded_at(m.start()), f.folded_at(m.end())
+    inside = [k for k, t in enumerate(toks) if t.start >= a and t.end <= b]
+    if not inside or any(k in covered for k in inside):
+        return
+    near = [t.word for t in toks[max(0, inside[0] - 6):inside[-1] + 6]]
+    if not any(w in cues for w in near):
+        return
+    surface = m.group(1)
+    entity = _declare(surface, [surface.casefold()], "weapon-system", lang, registry, found)
+    if entity is None:
+        return
+    found.mentions.append(Mention(m.start(), m.end(), entity.id, entity.type, "new", surface))
+    covered.update(inside)
+
+
+def _slug(name: str) -> str:
+    ascii_name = fold_phrase(name).encode("ascii", "ignore").decode()
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", ascii_name)).strip("-")
+
+
+def _resolve_references(article: Article, found: Found) -> None:
+    """A phrase standing for someone named before ("il leader del Cremlino") takes that entity; a title
+    followed by the name it belongs to is no reference."""
+    out: list[Mention] = []
+    last: dict[str, Mention] = {}
+    mentions = found.mentions
+    for i, m in enumerate(mentions):
+        if m.how != "ref":
+            out.append(m)
+            if m.how in ("name", "new"):
+                last[m.type] = m
+            continue
+        text = article.text
+        if any(n.how in ("name", "new") and n.type == m.type and n.start - m.end <= 40
+               and not re.search(r"[.!?;\n]", text[m.end:n.start]) for n in mentions[i + 1:i + 4]):
+            continue  # a title before the name it belongs to
+        antecedent = last.get(m.type)
+        if antecedent is None:
+            continue
+        out.append(Mention(m.start, m.end, antecedent.entity, m.type, "ref", m.text))
+    found.mentions[:] = out

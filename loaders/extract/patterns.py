@@ -1,0 +1,515 @@
+"""Proposing facts: each rule of the language's data file is tried at every trigger word in the text.
+
+A rule names its trigger words, the values it sets (a status, a kind) and, for each role, the ways to
+find the role's entity around the trigger (the strategies described in the data files). The code below
+is the same for every language; what is specific to a fact kind — a statement's words in quotation
+marks, a meeting's participants with the persons' countries, an arms transfer's quantity — is here too,
+because it follows from the contract's fields, not from the language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..entities import Registry
+from ..schema import ENTITIES, FACT_TYPES
+from .dates import DateMention, When
+from .entities import Mention
+from .language import Language, Rule, Strategy, trigger_regex
+from .numbers import find_components, find_quantities
+from .text import Article, Quotation, Sentence, clean, fold_phrase
+
+C, G, P, L, W, E = "country", "organization", "person", "place", "weapon-system", "event"
+#: the entity types each role takes (the SHACL shapes of ontology/shapes.ttl)
+ROLE_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "membership": {"member": (C, G), "organization": (G,)},
+    "founding": {"organization": (G,), "location": (L, C)},
+    "arms-transfer": {"supplier": (C, G), "recipient": (C, G), "item": (W,)},
+    "meeting": {"participants": (C, G, P), "location": (L, C), "host": (C, G, P), "of": (G,), "absent": (C, G, P)},
+    "agreement": {"parties": (C, G, P)},
+    "statement": {"speaker": (P, G, C), "about": (C, G, P, L, W, E), "audience": (C, G, P)},
+    "deployment": {"actor": (C, G, P), "location": (L, C)},
+    "military-action": {"actor": (C, G, P), "target": (C, G, L, P), "location": (L, C)},
+}
+#: roles a proposal cannot do without (a fact without them would not validate, or would say nothing)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "membership": ("member", "organization"), "founding": ("organization",),
+    "arms-transfer": ("supplier", "recipient", "item"), "meeting": ("participants",), "agreement": ("parties",),
+    "statement": ("speaker",), "deployment": ("actor", "location"), "military-action": ("actor",),
+}
+#: the field that holds a fact's own date
+DATE_FIELD = {"arms-transfer": "date", "meeting": "start", "agreement": "date", "statement": "date",
+              "deployment": "start", "military-action": "start", "founding": "date"}
+#: kinds whose date, when the text gives none, is bounded by the publication (the schema needs one)
+BOUNDED = ("statement", "meeting", "arms-transfer")
+WINDOW = 160  # characters a role is looked for from its trigger, by default
+FIRM = ("name", "new")  # mentions that name an entity outright (not an adjective, not a reference)
+
+
+@dataclass
+class Proposal:
+    kind: str
+    values: dict[str, Any]
+    start: int
+    end: int
+    confidence: float
+    note: str
+    sentence: int
+
+
+@dataclass
+class Context:
+    """Everything the rules look at in one article."""
+
+    article: Article
+    lang: Language
+    published: date
+    registry: Registry
+    mentions: list[Mention]
+    dates: list[DateMention]
+    _by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        quotes = self.article.quotations
+        for m in self.mentions:
+            s = self.article.sentence_at(m.start)
+            self._by_sentence.setdefault(s.index, []).append(m)
+        self.quoted = {m for m in self.mentions if any(q.start < m.start and m.end < q.end for q in quotes)}
+
+    def in_sentence(self, s: Sentence) -> list[Mention]:
+        return self._by_sentence.get(s.index, [])
+
+    def entity_type(self, eid: str) -> str | None:
+        e = self.registry.get(eid)
+        return e.type if e is not None else None
+
+
+def propose(ctx: Context) -> list[Proposal]:
+    """Every proposal of every rule, best first among duplicates, in text order."""
+    out: list[Proposal] = []
+    folded = ctx.article.f.folded
+    negations = set(ctx.lang.words("negations"))
+    hypothetical = trigger_regex(ctx.lang.words("hypothetical"))
+    for rule in ctx.lang.rules:
+        rx = _trigger_regex(rule)
+        if rx is None:
+            continue
+        for m in rx.finditer(folded):
+            a, b = ctx.article.f.original(m.start(), m.end())
+            if any(x.start <= a < x.end or x.start < b <= x.end for x in ctx.mentions if x.how in FIRM):
+                continue  # a word of a name ("Trattato" in "Organizzazione del Trattato …")
+            if _negated(folded, m.start(), negations):
+                continue
+            sent = ctx.article.sentence_at(a)
+            if rule.kind != "statement" and hypothetical is not None and \
+                    hypothetical.search(folded, ctx.article.f.folded_at(sent.start), ctx.article.f.folded_at(sent.end)):
+                continue
+            if rule.kind != "statement" and any(q.start < a and b < q.end for q in ctx.article.quotations):
+                continue  # what someone said is the statement's, not a fact of its own
+            build = _BUILDERS.get(rule.kind, _generic)
+            out += build(ctx, rule, sent, a, b)
+    return _dedupe(out)
+
+
+_RULE_RE: dict[int, re.Pattern[str] | None] = {}
+
+
+def _trigger_regex(rule: Rule) -> re.Pattern[str] | None:
+    if id(rule) not in _RULE_RE:
+        _RULE_RE[id(rule)] = trigger_regex(rule.triggers)
+    return _RULE_RE[id(rule)]
+
+
+def _negated(folded: str, at: int, negations: set[str]) -> bool:
+    before = re.findall(r"[\w']+", folded[max(0, at - 25):at])[-2:]
+    return any(w.strip("'") in negations for w in before)
+
+
+# ---- finding a role's entity ------------------------------------------------------------------------
+
+def _preceded_by(ctx: Context, m: Mention, preps: tuple[str, ...]) -> bool:
+    f = ctx.article.f
+    at = f.folded_at(m.start)
+    before = f.folded[max(0, at - 40):at].rstrip()
+    return any(before.endswith(p) and (len(before) == len(p) or not before[-len(p) - 1].isalnum())
+               for p in preps)
+
+
+def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: int,
+              exclude: set[str]) -> tuple[list[Mention], int]:
+    """The mentions a role takes (several for a list) and which of its strategies found them (-1: none)."""
+    allowed = ROLE_TYPES.get(rule.kind, {}).get(role, ())
+    for k, st in enumerate(rule.roles.get(role, ())):
+        types = tuple(t for t in (st.types or allowed) if t in allowed)
+        found = _apply(ctx, st, types, sent, a, b, exclude)
+        if found:
+            return found, k
+    return [], -1
+
+
+def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
+           exclude: set[str]) -> list[Mention]:
+    window = st.window or WINDOW
+    here = [m for m in ctx.in_sentence(sent) if m.type in types and m.entity not in exclude and m not in ctx.quoted]
+    if st.how == "before":
+        c = [m for m in here if m.end <= a and a - m.end <= window and m.how in (*FIRM, "ref")
+             and (not st.preps or _preceded_by(ctx, m, st.preps))]
+        return c[-1:]
+    if st.how == "after":
+        c = [m for m in here if m.start >= b and m.start - b <= window and m.how in (*FIRM, "ref")
+             and (not st.preps or _preceded_by(ctx, m, st.preps))]
+        return c[:1]
+    if st.how == "subject":
+        c = [m for m in here if m.end <= a and m.how in (*FIRM, "ref")]
+        return c[:1]
+    if st.how == "demonym":
+        c = [m for m in here if m.how == "adj" and m.start >= b and m.start - b <= (st.window or 40)]
+        return c[:1]
+    if st.how == "context":
+        for s in range(sent.index - 1, max(-1, sent.index - 4), -1):
+            c = [m for m in ctx.in_sentence(ctx.article.sentences[s]) if m.type in types and m.how in FIRM
+                 and m.entity not in exclude]
+            if c:
+                return c[-1:]
+        return []
+    if st.how == "list":
+        if st.preps == ("after",) or st.window:
+            return _enumeration(ctx, here, b, st.window or 40)
+        return _unique([m for m in here if m.how in FIRM])
+    raise ValueError(f"unknown strategy {st.how!r}")
+
+
+def _enumeration(ctx: Context, here: list[Mention], b: int, gap: int) -> list[Mention]:
+    """Names listed one after the other right after the trigger ("composta da Russia, Armenia e …")."""
+    connectors = set(ctx.lang.words("list_connectors")) | {","}
+    out: list[Mention] = []
+    last = b
+    for m in (m for m in here if m.start >= b and m.how in FIRM):
+        between = ctx.article.f.folded[ctx.article.f.folded_at(last):ctx.article.f.folded_at(m.start)].strip()
+        if not out:
+            if m.start - b > gap:
+                break
+        elif not (between in connectors or all(w in connectors for w in re.findall(r"[\w']+|,", between))):
+            break
+        out.append(m)
+        last = m.end
+    return _unique(out)
+
+
+def _unique(mentions: list[Mention]) -> list[Mention]:
+    seen: set[str] = set()
+    out = []
+    for m in mentions:
+        if m.entity not in seen:
+            seen.add(m.entity)
+            out.append(m)
+    return out
+
+
+# ---- building proposals ---------------------------------------------------------------------------
+
+@dataclass
+class _Draft:
+    """A proposal being built: its values, the spans that support it, its confidence so far."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    confidence: float = 1.0
+    entities: list[Mention] = field(default_factory=list)
+
+
+def _roles(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft, skip: tuple[str, ...] = ()) -> None:
+    used: set[str] = set()
+    for role in rule.roles:
+        if role in skip:
+            continue
+        found, k = find_role(ctx, rule, role, sent, a, b, used)
+        if not found:
+            continue
+        many = FACT_TYPES[rule.kind][role].kind == ENTITIES
+        d.values[role] = [m.entity for m in found] if many or len(found) > 1 else found[0].entity
+        used.update(m.entity for m in found)
+        d.spans += [(m.start, m.end) for m in found]
+        d.entities += found
+        if k > 0:
+            d.confidence *= 0.9
+        if any(m.how == "ref" for m in found):
+            d.confidence *= 0.8
+        if any(m.how == "adj" for m in found):
+            d.confidence *= 0.9
+
+
+def _variants(ctx: Context, rule: Rule, sent: Sentence) -> list[dict[str, Any]]:
+    """One set of values per variant word found in the sentence (a status, a kind), or the rule's own."""
+    plain = {k: v for k, v in rule.sets.items() if k != "variants"}
+    variants = rule.sets.get("variants") or {}
+    if not variants:
+        return [plain]
+    f = ctx.article.f
+    chunk = f.folded[f.folded_at(sent.start):f.folded_at(sent.end)]
+    out = []
+    for fieldname, values in variants.items():
+        for value, words in values.items():
+            rx = trigger_regex([fold_phrase(str(w)) for w in words])
+            if rx is not None and rx.search(chunk):
+                out.append({**plain, fieldname: value})
+    return out or [plain]
+
+
+def _date(ctx: Context, kind: str, sent: Sentence, a: int, b: int, d: _Draft) -> None:
+    """The date nearest the trigger in its sentence (two joined by "e"/"and" make a start and an end)."""
+    fieldname = DATE_FIELD.get(kind)
+    if fieldname is None:
+        return
+    here = [x for x in ctx.dates if sent.start <= x.start and x.end <= sent.end
+            and not any(q.start < x.start and x.end < q.end for q in ctx.article.quotations)]
+    if here:
+        best = min(here, key=lambda x: min(abs(x.start - b), abs(a - x.end)))
+        _set_when(d, fieldname, best.when)
+        d.spans.append((best.start, best.end))
+        if kind == "meeting" and best.when.value:
+            i = here.index(best)
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(here) and here[j].when.value:
+                    first, second = sorted((here[i], here[j]), key=lambda x: x.start)
+                    joint = ctx.article.text[first.end:second.start].strip()
+                    if joint in ctx.lang.data.get("list_connectors", []) and first.when.value < second.when.value:
+                        d.values["start"], d.values["end"] = first.when.value, second.when.value
+                        d.spans += [(first.start, first.end), (second.start, second.end)]
+        return
+    if kind in BOUNDED:
+        d.values["date_before"] = ctx.published.isoformat()
+
+
+def _set_when(d: _Draft, fieldname: str, when: When) -> None:
+    if when.value:
+        d.values[fieldname] = when.value
+    else:
+        if when.after:
+            d.values["date_after"] = when.after
+        if when.before:
+            d.values["date_before"] = when.before
+
+
+def _finish(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft) -> Proposal | None:
+    if any(r not in d.values for r in REQUIRED.get(rule.kind, ())):
+        return None
+    if rule.kind == "military-action" and not ("target" in d.values or "location" in d.values):
+        return None
+    start = min([a, *(s for s, _ in d.spans)])
+    end = max([b, *(e for _, e in d.spans)])
+    start, end = _word_bounds(ctx.article.text, start, end, sent)
+    trigger = clean(ctx.article.text[a:b])
+    if any(m.how == "new" for m in d.entities):
+        d.confidence *= 0.9
+    return Proposal(rule.kind, d.values, start, end, round(max(0.05, min(1.0, rule.confidence * d.confidence)), 2),
+                    f"{rule.name} (trigger “{trigger}”)", sent.index)
+
+
+def _word_bounds(text: str, start: int, end: int, sent: Sentence) -> tuple[int, int]:
+    while start > sent.start and (text[start - 1].isalnum()):
+        start -= 1
+    while end < sent.end and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _generic(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    out = []
+    for values in _variants(ctx, rule, sent):
+        d = _Draft(values=dict(values))
+        _roles(ctx, rule, sent, a, b, d)
+        _date(ctx, rule.kind, sent, a, b, d)
+        p = _finish(ctx, rule, sent, a, b, d)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def _membership(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    out = []
+    for p in _generic(ctx, rule, sent, a, b):
+        members = p.values["member"] if isinstance(p.values["member"], list) else [p.values["member"]]
+        for member in members:
+            out.append(Proposal(p.kind, {**p.values, "member": member}, p.start, p.end, p.confidence, p.note,
+                                p.sentence))
+    return out
+
+
+def _founding(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    return [p for p in _generic(ctx, rule, sent, a, b)
+            if any(k in p.values for k in ("date", "date_before", "date_after"))]
+
+
+def _arms_transfer(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    out = []
+    for p in _generic(ctx, rule, sent, a, b):
+        item = next(m for m in ctx.in_sentence(sent) if m.entity == p.values["item"])
+        lo, hi = min(a, item.start), max(b, item.end)
+        quantities = [q for q in find_quantities(ctx.article, ctx.lang, lo, hi) if q.end <= item.start]
+        if quantities:
+            q = quantities[-1]
+            p.values["quantity"] = q.value
+            if q.unit:
+                p.values["unit"] = q.unit
+        components = find_components(ctx.article, ctx.lang, item.end, sent.end)
+        if components:
+            p.values["components"] = components
+        out.append(p)
+    return out
+
+
+def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    out = []
+    for values in _variants(ctx, rule, sent):
+        d = _Draft(values=dict(values))
+        _roles(ctx, rule, sent, a, b, d, skip=("participants",))
+        taken = {v for k, v in d.values.items() if k in ("location", "host", "of") and isinstance(v, str)}
+        found, _ = find_role(ctx, rule, "participants", sent, a, b, taken)
+        people = list(dict.fromkeys(m.entity for m in found))
+        for m in found:
+            e = ctx.registry.get(m.entity)
+            if m.type == "person" and e is not None and e.country and ctx.entity_type(e.country) == "country" \
+                    and e.country not in people and e.country not in taken:
+                people.append(e.country)
+        if len(people) < 2:
+            continue
+        d.values["participants"] = people
+        d.spans += [(m.start, m.end) for m in found]
+        d.entities += found
+        _date(ctx, "meeting", sent, a, b, d)
+        p = _finish(ctx, rule, sent, a, b, d)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    here = [m for m in ctx.in_sentence(sent) if m.how in FIRM and m not in ctx.quoted]
+    parties = _unique([m for m in here if m.type == "country"])
+    if len(parties) < 2:
+        parties = _unique(parties + [m for m in here if m.type == "organization"])
+    if len(parties) < 2:
+        return []
+    out = []
+    subject = _subject(ctx, sent, a)
+    for values in _variants(ctx, rule, sent):
+        d = _Draft(values={**values, "parties": [m.entity for m in parties], "subject": subject})
+        d.spans += [(m.start, m.end) for m in parties]
+        d.entities += parties
+        _date(ctx, "agreement", sent, a, b, d)
+        p = _finish(ctx, rule, sent, a, b, d)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def _subject(ctx: Context, sent: Sentence, a: int) -> str:
+    """What an agreement is about: the words from its trigger to the end of their clause."""
+    rest = ctx.article.text[a:sent.end]
+    cut = re.split(r"[,;:.(“”\"]", rest, maxsplit=1)[0]
+    return clean(cut[:160]) or clean(rest[:160])
+
+
+def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
+    text = ctx.article.text
+    quotes = [q for q in ctx.article.quotations if q.start < sent.end and q.end > sent.start and len(q.inner) > 12]
+    inverted = any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes)
+    d = _Draft(values={k: v for k, v in rule.sets.items() if k != "variants"})
+    strategies = list(rule.roles.get("speaker", ()))
+    if inverted:
+        strategies.sort(key=lambda st: st.how != "after")
+    ordered = Rule(rule.kind, rule.triggers, rule.sets, {"speaker": tuple(strategies)}, rule.confidence, rule.name)
+    found, k = find_role(ctx, ordered, "speaker", sent, a, b, set())
+    if not found:
+        return []
+    speaker = found[0]
+    d.values["speaker"] = speaker.entity
+    d.confidence *= 0.9 if k > 0 else 1.0
+    d.confidence *= 0.8 if speaker.how == "ref" else 1.0
+    d.entities.append(speaker)
+    groups = _quote_groups(ctx, quotes)
+    out = []
+    if not groups:
+        said = _reported(ctx, sent, b)
+        if not said:
+            return []
+        groups_spans: list[tuple[str, int, int, list[Quotation]]] = [(said, b, sent.end, [])]
+    else:
+        groups_spans = [(" ".join(q.inner for q in g), g[0].start if i else min(g[0].start, speaker.start, a),
+                         g[-1].end if i else max(g[-1].end, speaker.end, b), g) for i, g in enumerate(groups)]
+    for said, start, end, _ in groups_spans:
+        g = _Draft(values={**d.values, "text": said}, confidence=d.confidence, entities=list(d.entities))
+        about = [m.entity for m in ctx.mentions if start <= m.start and m.end <= end and m.how in FIRM
+                 and m.entity != speaker.entity]
+        if about:
+            g.values["about"] = list(dict.fromkeys(about))
+        g.spans = [(start, end), (speaker.start, speaker.end)]
+        _date(ctx, "statement", sent, a, b, g)
+        p = _finish(ctx, rule, sent, a, b, g)
+        if p is not None:
+            out.append(p)
+    return out
+
+
+def _quote_groups(ctx: Context, quotes: list[Quotation]) -> list[list[Quotation]]:
+    """Quotations of one sentence: one utterance unless a connector ("e come", "and that") starts another."""
+    splits = ctx.lang.words("statement_split")
+    groups: list[list[Quotation]] = []
+    for q in quotes:
+        if groups:
+            between = ctx.article.f.folded[ctx.article.f.folded_at(groups[-1][-1].end):ctx.article.f.folded_at(q.start)]
+            if not any(re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", between) for s in splits):
+                groups[-1].append(q)
+                continue
+        groups.append([q])
+    return groups
+
+
+def _reported(ctx: Context, sent: Sentence, b: int) -> str:
+    """Reported speech: the clause after the verb ("ha reso noto che …"), without its opening "che"."""
+    rest = ctx.article.text[b:sent.end]
+    m = re.match(r"\s*(?:\w+\s+){0,3}?(?:" + "|".join(re.escape(w) for w in ctx.lang.words("that") or ["che"])
+                 + r")\s+(.+)", rest, re.IGNORECASE | re.DOTALL)
+    said = m.group(1) if m else rest
+    said = clean(said).rstrip(".")
+    return said if len(said) >= 15 else ""
+
+
+def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
+    best: dict[tuple, Proposal] = {}
+    for p in proposals:
+        key = _key(p)
+        if key not in best or p.confidence > best[key].confidence:
+            best[key] = p
+    return sorted(best.values(), key=lambda p: (p.start, p.kind))
+
+
+def _key(p: Proposal) -> tuple:
+    v = p.values
+
+    def s(x: Any) -> Any:
+        return tuple(sorted(x)) if isinstance(x, list) else x
+
+    if p.kind == "membership":
+        return p.kind, v["member"], v["organization"], v.get("status")
+    if p.kind == "arms-transfer":
+        return p.kind, v["supplier"], v["recipient"], v["item"]
+    if p.kind == "deployment":
+        return p.kind, s(v["actor"]), v["location"]
+    if p.kind == "founding":
+        return p.kind, v["organization"]
+    if p.kind == "military-action":
+        return p.kind, s(v["actor"]), s(v.get("target")), v.get("location"), p.sentence
+    if p.kind == "meeting":
+        return p.kind, s(v["participants"]), p.sentence
+    if p.kind == "agreement":
+        return p.kind, s(v["parties"]), v.get("status"), p.sentence
+    return p.kind, v.get("speaker"), v.get("text")
+
+
+_BUILDERS = {"membership": _membership, "founding": _founding, "arms-transfer": _arms_transfer,
+             "meeting": _meeting, "agreement": _agreement, "statement": _statement}
