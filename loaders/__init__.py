@@ -10,11 +10,14 @@ This module is their public face: the service imports what it needs from here, f
 """
 
 from .entities import STORE, entities_from
+from .extract import LANGUAGES as EXTRACT_LANGUAGES
+from .extract import article_id_from, draft_sheet, read_registries, sheet_yaml
 from .folding import fold
 from .plan import Plan, plan_load, worker_context, worker_pool
 from .records import Entity, InputError, Problem
 from .units import Unit
 from .yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
-__all__ = ["STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Scalar", "Sequence", "Unit",
-           "entities_from", "fold", "parse_yaml", "plan_load", "worker_context", "worker_pool"]
+__all__ = ["EXTRACT_LANGUAGES", "STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Scalar", "Sequence",
+           "Unit", "article_id_from", "draft_sheet", "entities_from", "fold", "parse_yaml", "plan_load",
+           "read_registries", "sheet_yaml", "worker_context", "worker_pool"]

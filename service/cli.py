@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import NoReturn
 import click
 import pyoxigraph as ox
 
-from newsgraph.loaders import Plan, plan_load
+from newsgraph.loaders import (
+    EXTRACT_LANGUAGES,
+    Plan,
+    article_id_from,
+    draft_sheet,
+    plan_load,
+    read_registries,
+    sheet_yaml,
+)
 from newsgraph.loaders.vocab import Iris
 from newsgraph.service.config import Settings
 from newsgraph.service.sparql.results import TERMINAL_FORMATS, FormatError, write_results
@@ -230,3 +239,49 @@ def serve(ctx, host, port, workers, store, base):
         click.echo("newsgraph: not serving: fix the saved queries above", err=True)
         sys.exit(1)
     run(s, host, port, workers or 2)
+
+
+@main.command()
+@click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", "lang", required=True, type=click.Choice(EXTRACT_LANGUAGES),
+              help="Language of the text (a data file in loaders/extract/languages/).")
+@click.option("--published", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Publication date: relative dates (\"ieri\", \"last month\") count from it.")
+@click.option("--id", "article_id", metavar="ID", help="Article id (default: from the file name).")
+@click.option("--title", help="Title (default: the text's first line).")
+@click.option("--publisher", metavar="ENTITY", help="Publisher's entity id (default: proposed from the text).")
+@click.option("--registry", "registries", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A registry file whose entities the draft may name (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@store_options
+@click.pass_context
+def extract(ctx, article, lang, published, article_id, title, publisher, registries, fmt, store, base):
+    """Draft a fact sheet from an article's text, printed on standard output; writes nothing.
+
+    Saved beside the text, the draft validates as it is with the same --registry files and store. Every
+    fact is a proposal, with a confidence and a note naming the rule that made it: check each one.
+    """
+    try:
+        text = article.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(f"{article} is not UTF-8 text (byte {e.start})", param_hint="ARTICLE") from None
+    except OSError as e:
+        raise click.BadParameter(f"cannot read {article}: {e.strerror}", param_hint="ARTICLE") from None
+    if not text.strip():
+        raise click.BadParameter(f"{article} is empty: there is nothing to draft from", param_hint="ARTICLE")
+    s = settings(ctx, store, base)
+    db = opened(s)
+    registry, problems = read_registries(registries, db.known_entities())
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        click.echo(f"newsgraph: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the registries: "
+                   "nothing drafted", err=True)
+        sys.exit(1)
+    draft = draft_sheet(text, lang, published.date(), registry=registry,
+                        article_id=article_id or article_id_from(article.name), title=title, publisher=publisher,
+                        text_file=article.name)
+    if fmt == "json":
+        click.echo(json.dumps(draft, ensure_ascii=False, indent=2))
+    else:
+        click.echo(sheet_yaml(draft), nl=False)

@@ -113,7 +113,7 @@ def _compile(lang: Language) -> tuple[_Pattern, ...]:
     out = []
     for item in lang.data.get("date_patterns") or []:
         template = str(item["pattern"])
-        body = template.replace(".", r"\.").replace("'", r"'\s*").replace(" ", r"\s+")
+        body = template.replace(".", r"\.").replace("'", r"'\s*").replace(" ", r"(?:(?<=')|\s+)")
         body = _FIELD.sub(lambda m: groups[m.group(1)], body)
         out.append(_Pattern(re.compile(r"(?<![\w'])" + body + r"(?!\w)"), str(item["resolve"])))
     return tuple(out)

@@ -37,6 +37,7 @@ KINDS = ("membership", "arms-transfer", "meeting", "agreement", "statement", "de
 KEY_ROLES = {"membership": ("member", "organization"), "arms-transfer": ("supplier", "recipient"),
              "meeting": ("participants",), "agreement": ("parties",), "statement": ("speaker",),
              "deployment": ("actor", "location"), "military-action": ("actor",), "founding": ("organization",)}
+Fact = dict[str, Any]
 SEED = ("seeds/askanews-2023-11-22-csto.yaml", "seeds/articles/askanews-2023-11-22-csto.txt")
 
 
@@ -60,8 +61,8 @@ class Score:
     proposed: Counter = field(default_factory=Counter)
     matched: Counter = field(default_factory=Counter)
 
-    def add(self, gold: list[dict[str, Any]], proposed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Count one article; return the gold facts no proposal matched."""
+    def add(self, gold: list[Fact], proposed: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+        """Count one article; return the gold facts no proposal matched, and the proposals no gold fact did."""
         free = Counter(key(p) for p in proposed)
         missed = []
         for g in gold:
@@ -74,9 +75,13 @@ class Score:
                 self.matched[g["type"]] += 1
             else:
                 missed.append(g)
+        wrong = []
         for p in proposed:
             self.proposed[p["type"]] += 1
-        return missed
+            if free[key(p)] > 0:
+                free[key(p)] -= 1
+                wrong.append(p)
+        return missed, wrong
 
     def precision(self, kind: str | None = None) -> float:
         p = self.proposed[kind] if kind else sum(self.proposed.values())
@@ -99,6 +104,7 @@ class Result:
     invalid: list[str] = field(default_factory=list)  # validation problems, as FILE:LINE: message
     not_verbatim: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)  # proposals no gold fact matched
 
 
 def registries(root: Path) -> list[Path]:
@@ -131,9 +137,13 @@ def evaluate(root: Path, split: str) -> Result:
         draft = draft_sheet(text, str(head["language"]), published, registry=registry, article_id=str(head["id"]),
                             text_file=text_path.name)
         result.articles += 1
-        for g in result.score.add(gold.get("facts") or [], draft["facts"]):
+        missed, wrong = result.score.add(gold.get("facts") or [], draft["facts"])
+        for g in missed:
             roles = ", ".join(f"{r}={g.get(r)}" for r in KEY_ROLES[g["type"]])
             result.missed.append(f"{head['id']}: {g.get('id') or g['type']} ({g['type']}: {roles})")
+        for p in wrong:
+            roles = ", ".join(f"{r}={p.get(r)}" for r in KEY_ROLES[p["type"]])
+            result.wrong.append(f"{head['id']}: {p['type']}: {roles} | {p['quote'][:100]}")
         folded = FoldedText(text)
         result.not_verbatim += [f"{head['id']}: {f['quote']!r}" for f in draft["facts"]
                                 if folded.find(f["quote"]) is None]
@@ -195,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("tuning", "holdout", "all"), default="all")
     parser.add_argument("--root", type=Path, default=None, help="the checkout (default: here, or this module's)")
-    parser.add_argument("--missed", action="store_true", help="list the gold facts no proposal matched")
+    parser.add_argument("--errors", action="store_true",
+                        help="list the gold facts no proposal matched and the proposals that match none")
     args = parser.parse_args(argv)
     root = args.root or default_root()
     ok = True
@@ -205,9 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     for split in (("tuning", "holdout") if args.split == "all" else (args.split,)):
         result = evaluate(root, split)
         report(result)
-        if args.missed:
+        if args.errors:
             for m in result.missed:
                 print(f"  missed {m}")
+            for w in result.wrong:
+                print(f"  wrong  {w}")
         ok = ok and not result.invalid and not result.not_verbatim
     return 0 if ok else 1
 

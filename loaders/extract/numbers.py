@@ -45,7 +45,7 @@ def _number_regex(lang: Language) -> re.Pattern[str]:
         units = sorted(lang.table("units"), key=len, reverse=True)
         unit_alts = "|".join(re.escape(u).replace(r"\ ", r"\s+") for u in units)
         _NUMBER_RE[lang.code] = re.compile(
-            r"(?<![\w.,])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?|" + alts + r")(?!\w)"
+            r"(?<![\w.,-])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?|" + alts + r")(?!\w)"
             r"(?:\s*[\"'“”‘’«»]?\s*(?P<unit>" + unit_alts + r")(?!\w))?")
     return _NUMBER_RE[lang.code]
 

@@ -46,7 +46,7 @@ DATE_FIELD = {"arms-transfer": "date", "meeting": "start", "agreement": "date", 
 #: kinds whose date, when the text gives none, is bounded by the publication (the schema needs one)
 BOUNDED = ("statement", "meeting", "arms-transfer")
 WINDOW = 160  # characters a role is looked for from its trigger, by default
-FIRM = ("name", "new")  # mentions that name an entity outright (not an adjective, not a reference)
+FIRM = ("name", "new", "city")  # mentions that name an entity outright (not an adjective, not a reference)
 
 
 @dataclass
@@ -74,6 +74,8 @@ class Context:
 
     def __post_init__(self) -> None:
         quotes = self.article.quotations
+        self.skip_until = _head_end(self.article)
+        self.mentions = [m for m in self.mentions if m.start >= self.skip_until]
         for m in self.mentions:
             s = self.article.sentence_at(m.start)
             self._by_sentence.setdefault(s.index, []).append(m)
@@ -82,9 +84,38 @@ class Context:
     def in_sentence(self, s: Sentence) -> list[Mention]:
         return self._by_sentence.get(s.index, [])
 
+    def standing_for(self, s: Sentence, types: tuple[str, ...]) -> list[Mention]:
+        """The sentence's mentions of entities of these types; where places cannot stand, a city stands for
+        its country ("Washington ha avvertito", "Mosca vuole")."""
+        out = []
+        for m in self.in_sentence(s):
+            if m.type in types:
+                out.append(m)
+            elif m.type == "place" and "country" in types and m.how in FIRM:
+                e = self.registry.get(m.entity)
+                if e is not None and e.country and self.entity_type(e.country) == "country":
+                    out.append(Mention(m.start, m.end, e.country, "country", "city", m.text))
+        return out
+
     def entity_type(self, eid: str) -> str | None:
         e = self.registry.get(eid)
         return e.type if e is not None else None
+
+
+_DATELINE = re.compile(r"^[^\n]{0,80}?\([^()\n]{2,40}\)\s*[-–—]\s*")
+
+
+def _head_end(article: Article) -> int:
+    """Where the report begins: after a headline (a first line without a final full stop, with more text
+    below) and a dateline ("KYIV, Ukraine (AP) —"), which restate the report or name its publisher."""
+    text = article.text
+    start = len(text) - len(text.lstrip())
+    first = text[start:].split("\n", 1)[0].rstrip()
+    if "\n" in text[start:].strip() and first and first[-1] not in ".!?”\"»":
+        start = text.find("\n", start) + 1
+        start += len(text[start:]) - len(text[start:].lstrip())
+    m = _DATELINE.match(text[start:])
+    return start + m.end() if m else start
 
 
 def propose(ctx: Context) -> list[Proposal]:
@@ -99,6 +130,8 @@ def propose(ctx: Context) -> list[Proposal]:
             continue
         for m in rx.finditer(folded):
             a, b = ctx.article.f.original(m.start(), m.end())
+            if a < ctx.skip_until:
+                continue
             if any(x.start <= a < x.end or x.start < b <= x.end for x in ctx.mentions if x.how in FIRM):
                 continue  # a word of a name ("Trattato" in "Organizzazione del Trattato …")
             if _negated(folded, m.start(), negations):
@@ -153,7 +186,7 @@ def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: in
 def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
            exclude: set[str]) -> list[Mention]:
     window = st.window or WINDOW
-    here = [m for m in ctx.in_sentence(sent) if m.type in types and m.entity not in exclude and m not in ctx.quoted]
+    here = [m for m in ctx.standing_for(sent, types) if m.entity not in exclude and m not in ctx.quoted]
     if st.how == "before":
         c = [m for m in here if m.end <= a and a - m.end <= window and m.how in (*FIRM, "ref")
              and (not st.preps or _preceded_by(ctx, m, st.preps))]
@@ -369,12 +402,10 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
         _roles(ctx, rule, sent, a, b, d, skip=("participants",))
         taken = {v for k, v in d.values.items() if k in ("location", "host", "of") and isinstance(v, str)}
         found, _ = find_role(ctx, rule, "participants", sent, a, b, taken)
+        persons = [m for m in found if m.type == "person"]
+        if persons:  # the people who met, not the countries their titles name
+            found = persons
         people = list(dict.fromkeys(m.entity for m in found))
-        for m in found:
-            e = ctx.registry.get(m.entity)
-            if m.type == "person" and e is not None and e.country and ctx.entity_type(e.country) == "country" \
-                    and e.country not in people and e.country not in taken:
-                people.append(e.country)
         if len(people) < 2:
             continue
         d.values["participants"] = people
