@@ -151,7 +151,7 @@ def test_dates_resolve_against_the_publication_date(lang: str, published: date, 
 
 @pytest.mark.parametrize(("lang", "text", "expected"), [
     ("it", "Era gennaio 2022. Il mese successivo arrivò la guerra.", ["2022-01", "2022-02"]),
-    ("it", "Il 3 marzo 2021 firmarono; due giorni dopo lo ratificarono.", ["2021-03-03", "2021-03-05"]),
+    ("it", "Il 3 marzo 2021 firmarono; due giorni dopo, lo ratificarono.", ["2021-03-03", "2021-03-05"]),
     ("en", "They met on 4 April 2023. Three days earlier they had talked.", ["2023-04-04", "2023-04-01"]),
 ])
 def test_dates_relative_to_the_date_named_before(lang: str, text: str, expected: list[str]):

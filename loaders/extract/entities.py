@@ -88,6 +88,8 @@ def registry_index(registry: Registry, lang: Language) -> NameIndex:
                 index.add(str(adj), found[0].id, found[0].type, "adj", False)
     for phrase in lang.words("person_references"):
         index.add(phrase, "", "person", "ref", False)
+    for phrase in lang.words("person_pronouns"):
+        index.add(phrase, "pronoun", "person", "ref", False)
     for phrase in lang.words("organization_references"):
         index.add(phrase, "", "organization", "ref", False)
     if len(_INDEX_CACHE) > 16:
@@ -115,7 +117,7 @@ def find_entities(article: Article, lang: Language, registry: Registry) -> Found
     found = Found(mentions)
     _new_names(article, lang, registry, toks, covered, found)
     found.mentions.sort(key=lambda m: m.start)
-    _resolve_references(article, found)
+    _resolve_references(article, found, registry)
     return found
 
 
@@ -284,23 +286,43 @@ def _slug(name: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", ascii_name)).strip("-")
 
 
-def _resolve_references(article: Article, found: Found) -> None:
+def _resolve_references(article: Article, found: Found, registry: Registry) -> None:
     """A phrase standing for someone named before ("il leader del Cremlino") takes that entity; a title
     followed by the name it belongs to is no reference."""
     out: list[Mention] = []
     last: dict[str, Mention] = {}
+    subject: Mention | None = None  # the first person of the last sentence that names one
+    subject_sentence = -1
+    persons: list[Mention] = []
     mentions = found.mentions
     for i, m in enumerate(mentions):
         if m.how != "ref":
             out.append(m)
             if m.how in ("name", "new"):
                 last[m.type] = m
+                if m.type == "person":
+                    persons.append(m)
+                    s = article.sentence_at(m.start).index
+                    if s != subject_sentence:
+                        subject, subject_sentence = m, s
+            continue
+        if m.entity == "pronoun":
+            if subject is not None:
+                out.append(Mention(m.start, m.end, subject.entity, m.type, "ref", m.text))
             continue
         text = article.text
-        if any(n.how in ("name", "new") and n.type == m.type and n.start - m.end <= 40
-               and not re.search(r"[.!?;\n]", text[m.end:n.start]) for n in mentions[i + 1:i + 4]):
-            continue  # a title before the name it belongs to
+        following = next((n for n in mentions[i + 1:i + 4] if n.how in ("name", "new") and n.type == m.type
+                          and n.start - m.end <= 40 and not re.search(r"[.!?;\n]", text[m.end:n.start])), None)
+        if following is not None and m.entity != "pronoun":
+            # a title before the name it belongs to ("il presidente Vladimir Putin", "l'alleanza …, la Csto")
+            out.append(Mention(m.start, m.end, following.entity, m.type, "name", m.text))
+            continue
         antecedent = last.get(m.type)
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if m.type == "person" and nxt is not None and nxt.how == "adj" and nxt.start - m.end <= 2:
+            # "il presidente americano": the last person named who is American
+            antecedent = next((p for p in reversed(persons) if (e := registry.get(p.entity)) is not None
+                               and e.country == nxt.entity), antecedent)
         if antecedent is None:
             continue
         out.append(Mention(m.start, m.end, antecedent.entity, m.type, "ref", m.text))

@@ -24,7 +24,7 @@ FOLDER = Path(__file__).resolve().parent / "languages"
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in FOLDER.glob("*.yaml")))
 
 #: the ways a role may be looked for (see the comment in the data files)
-STRATEGIES = ("before", "after", "subject", "demonym", "list", "context")
+STRATEGIES = ("before", "after", "subject", "demonym", "list", "context", "between")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Strategy:
     preps: tuple[str, ...] = ()  # only names right after one of these words
     window: int = 0  # characters from the trigger (0: the whole sentence)
     types: tuple[str, ...] = ()  # entity types allowed (empty: what the role takes)
+    adjectives: bool = False  # a nationality adjective may stand for its country ("il ministero azero")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def _strategy(where: str, role: str, raw: Any) -> Strategy:
         raise ValueError(f"{where}: role {role!r}: no strategy among {', '.join(STRATEGIES)}")
     preps = raw[how] if isinstance(raw[how], list) else [raw[how]] if isinstance(raw[how], str) else []
     return Strategy(how, tuple(fold_phrase(str(p)) for p in preps), int(raw.get("window", 0)),
-                    tuple(raw.get("types") or ()))
+                    tuple(raw.get("types") or ()), bool(raw.get("adjectives", False)))
 
 
 def trigger_regex(words: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:

@@ -29,7 +29,7 @@ ROLE_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
     "founding": {"organization": (G,), "location": (L, C)},
     "arms-transfer": {"supplier": (C, G), "recipient": (C, G), "item": (W,)},
     "meeting": {"participants": (C, G, P), "location": (L, C), "host": (C, G, P), "of": (G,), "absent": (C, G, P)},
-    "agreement": {"parties": (C, G, P)},
+    "agreement": {"parties": (C, G)},  # persons may be parties, but as proposals they are mostly wrong
     "statement": {"speaker": (P, G, C), "about": (C, G, P, L, W, E), "audience": (C, G, P)},
     "deployment": {"actor": (C, G, P), "location": (L, C)},
     "military-action": {"actor": (C, G, P), "target": (C, G, L, P), "location": (L, C)},
@@ -58,6 +58,7 @@ class Proposal:
     confidence: float
     note: str
     sentence: int
+    group: int = 0  # a statement's quotation group within its sentence
 
 
 @dataclass
@@ -84,14 +85,14 @@ class Context:
     def in_sentence(self, s: Sentence) -> list[Mention]:
         return self._by_sentence.get(s.index, [])
 
-    def standing_for(self, s: Sentence, types: tuple[str, ...]) -> list[Mention]:
+    def standing_for(self, s: Sentence, types: tuple[str, ...], cities: bool = True) -> list[Mention]:
         """The sentence's mentions of entities of these types; where places cannot stand, a city stands for
         its country ("Washington ha avvertito", "Mosca vuole")."""
         out = []
         for m in self.in_sentence(s):
             if m.type in types:
                 out.append(m)
-            elif m.type == "place" and "country" in types and m.how in FIRM:
+            elif cities and m.type == "place" and "country" in types and m.how in FIRM:
                 e = self.registry.get(m.entity)
                 if e is not None and e.country and self.entity_type(e.country) == "country":
                     out.append(Mention(m.start, m.end, e.country, "country", "city", m.text))
@@ -111,7 +112,8 @@ def _head_end(article: Article) -> int:
     text = article.text
     start = len(text) - len(text.lstrip())
     first = text[start:].split("\n", 1)[0].rstrip()
-    if "\n" in text[start:].strip() and first and first[-1] not in ".!?”\"»":
+    bare = first.rstrip("”\"»’' ")
+    if "\n" in text[start:].strip() and bare and bare[-1] not in ".!?" and len(first) <= 200:
         start = text.find("\n", start) + 1
         start += len(text[start:]) - len(text[start:].lstrip())
     m = _DATELINE.match(text[start:])
@@ -186,18 +188,26 @@ def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: in
 def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
            exclude: set[str]) -> list[Mention]:
     window = st.window or WINDOW
-    here = [m for m in ctx.standing_for(sent, types) if m.entity not in exclude and m not in ctx.quoted]
+    cities = st.how in ("before", "subject")
+    here = [m for m in ctx.standing_for(sent, types, cities) if m.entity not in exclude and m not in ctx.quoted]
+    kinds = (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
-        c = [m for m in here if m.end <= a and a - m.end <= window and m.how in (*FIRM, "ref")
+        c = [m for m in here if m.end <= a and a - m.end <= window and m.how in kinds
              and (not st.preps or _preceded_by(ctx, m, st.preps))]
+        if len(c) > 1:  # "Biden, who met Tusk on Tuesday, said": the one who said is Biden
+            for k in range(len(c) - 1):
+                if _opens_relative(ctx, c[k].end) and "," in ctx.article.text[c[-1].end:a]:
+                    return [c[k]]
         return c[-1:]
     if st.how == "after":
-        c = [m for m in here if m.start >= b and m.start - b <= window and m.how in (*FIRM, "ref")
+        c = [m for m in here if m.start >= b and m.start - b <= window and m.how in kinds
              and (not st.preps or _preceded_by(ctx, m, st.preps))]
         return c[:1]
     if st.how == "subject":
-        c = [m for m in here if m.end <= a and m.how in (*FIRM, "ref")]
+        c = [m for m in here if m.end <= a and m.how in kinds]
         return c[:1]
+    if st.how == "between":
+        return _enumeration(ctx, here, b, window, first_after=st.preps)
     if st.how == "demonym":
         c = [m for m in here if m.how == "adj" and m.start >= b and m.start - b <= (st.window or 40)]
         return c[:1]
@@ -209,27 +219,60 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
                 return c[-1:]
         return []
     if st.how == "list":
+        if st.preps == ("before",):
+            return _enumeration_before(ctx, here, a, st.window or 40)
         if st.preps == ("after",) or st.window:
             return _enumeration(ctx, here, b, st.window or 40)
         return _unique([m for m in here if m.how in FIRM])
     raise ValueError(f"unknown strategy {st.how!r}")
 
 
-def _enumeration(ctx: Context, here: list[Mention], b: int, gap: int) -> list[Mention]:
-    """Names listed one after the other right after the trigger ("composta da Russia, Armenia e …")."""
-    connectors = set(ctx.lang.words("list_connectors")) | {","}
+def _joins(ctx: Context, start: int, end: int) -> bool:
+    """Whether the text between two names only joins them in a list (", ", " e ", ", and the ")."""
+    connectors = set(ctx.lang.words("list_connectors")) | {",", *ctx.lang.words("articles")}
+    between = ctx.article.f.folded[ctx.article.f.folded_at(start):ctx.article.f.folded_at(end)].strip()
+    return between in connectors or all(w in connectors for w in re.findall(r"[\w']+|,", between))
+
+
+def _enumeration(ctx: Context, here: list[Mention], b: int, gap: int,
+                 first_after: tuple[str, ...] = ()) -> list[Mention]:
+    """Names listed one after the other right after the trigger ("composta da Russia, Armenia e …"), or, with
+    ``first_after``, after one of those words ("tra Russia e Kirghizistan")."""
     out: list[Mention] = []
     last = b
     for m in (m for m in here if m.start >= b and m.how in FIRM):
-        between = ctx.article.f.folded[ctx.article.f.folded_at(last):ctx.article.f.folded_at(m.start)].strip()
         if not out:
-            if m.start - b > gap:
+            if m.start - b > gap or (first_after and not _preceded_by(ctx, m, first_after)):
+                if first_after:
+                    continue
                 break
-        elif not (between in connectors or all(w in connectors for w in re.findall(r"[\w']+|,", between))):
+        elif not _joins(ctx, last, m.start):
             break
         out.append(m)
         last = m.end
-    return _unique(out)
+    return _unique(out) if len(out) > 1 or not first_after else []
+
+
+def _enumeration_before(ctx: Context, here: list[Mention], a: int, gap: int) -> list[Mention]:
+    """Names listed one after the other right before the trigger ("Egypt, Ethiopia and Iran became members")."""
+    out: list[Mention] = []
+    first = a
+    for m in reversed([m for m in here if m.end <= a and m.how in FIRM]):
+        if not out:
+            if a - m.end > gap:
+                break
+        elif not _joins(ctx, m.end, first):
+            break
+        out.append(m)
+        first = m.start
+    return _unique(list(reversed(out)))
+
+
+def _opens_relative(ctx: Context, end: int) -> bool:
+    """Whether a relative clause starts right after a name ("Biden, who …", "L'Armenia, che …")."""
+    after = ctx.article.f.folded[ctx.article.f.folded_at(end):ctx.article.f.folded_at(end) + 20]
+    return any(after.startswith(marker) and not after[len(marker):len(marker) + 1].isalnum()
+               for marker in ctx.lang.words("relative_markers"))
 
 
 def _unique(mentions: list[Mention]) -> list[Mention]:
@@ -419,10 +462,12 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
 
 
 def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
-    here = [m for m in ctx.in_sentence(sent) if m.how in FIRM and m not in ctx.quoted]
-    parties = _unique([m for m in here if m.type == "country"])
-    if len(parties) < 2:
-        parties = _unique(parties + [m for m in here if m.type == "organization"])
+    parties: list[Mention] = []
+    allowed = ROLE_TYPES["agreement"]["parties"]
+    for st in rule.roles.get("parties", ()):  # every way adds its parties: "X signed … with Y"
+        types = tuple(t for t in (st.types or allowed) if t in allowed)
+        parties += _apply(ctx, st, types, sent, a, b, {m.entity for m in parties})
+    parties = _unique(parties)
     if len(parties) < 2:
         return []
     out = []
@@ -472,7 +517,7 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     else:
         groups_spans = [(" ".join(q.inner for q in g), g[0].start if i else min(g[0].start, speaker.start, a),
                          g[-1].end if i else max(g[-1].end, speaker.end, b), g) for i, g in enumerate(groups)]
-    for said, start, end, _ in groups_spans:
+    for n, (said, start, end, _) in enumerate(groups_spans):
         g = _Draft(values={**d.values, "text": said}, confidence=d.confidence, entities=list(d.entities))
         about = [m.entity for m in ctx.mentions if start <= m.start and m.end <= end and m.how in FIRM
                  and m.entity != speaker.entity]
@@ -482,6 +527,7 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
         _date(ctx, "statement", sent, a, b, g)
         p = _finish(ctx, rule, sent, a, b, g)
         if p is not None:
+            p.group = n
             out.append(p)
     return out
 
@@ -534,12 +580,12 @@ def _key(p: Proposal) -> tuple:
     if p.kind == "founding":
         return p.kind, v["organization"]
     if p.kind == "military-action":
-        return p.kind, s(v["actor"]), s(v.get("target")), v.get("location"), p.sentence
+        return p.kind, s(v["actor"]), p.sentence
     if p.kind == "meeting":
         return p.kind, s(v["participants"]), p.sentence
     if p.kind == "agreement":
         return p.kind, s(v["parties"]), v.get("status"), p.sentence
-    return p.kind, v.get("speaker"), v.get("text")
+    return p.kind, v.get("speaker"), p.sentence, p.group
 
 
 _BUILDERS = {"membership": _membership, "founding": _founding, "arms-transfer": _arms_transfer,
