@@ -77,6 +77,7 @@ class Context:
         quotes = self.article.quotations
         self.skip_until = _head_end(self.article)
         self.mentions = [m for m in self.mentions if m.start >= self.skip_until]
+        self.dates = [d for d in self.dates if d.start >= self.skip_until]
         for m in self.mentions:
             s = self.article.sentence_at(m.start)
             self._by_sentence.setdefault(s.index, []).append(m)
@@ -86,13 +87,13 @@ class Context:
         return self._by_sentence.get(s.index, [])
 
     def standing_for(self, s: Sentence, types: tuple[str, ...], cities: bool = True) -> list[Mention]:
-        """The sentence's mentions of entities of these types; where places cannot stand, a city stands for
-        its country ("Washington ha avvertito", "Mosca vuole")."""
+        """The sentence's mentions of entities of these types; where places (or persons) cannot stand, a city
+        (or a leader) stands for its country ("Washington ha avvertito", "Mosca vuole", "Putin signed")."""
         out = []
         for m in self.in_sentence(s):
             if m.type in types:
                 out.append(m)
-            elif cities and m.type == "place" and "country" in types and m.how in FIRM:
+            elif cities and m.type in ("place", "person") and "country" in types and m.how in FIRM:
                 e = self.registry.get(m.entity)
                 if e is not None and e.country and self.entity_type(e.country) == "country":
                     out.append(Mention(m.start, m.end, e.country, "country", "city", m.text))
@@ -188,7 +189,7 @@ def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: in
 def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
            exclude: set[str]) -> list[Mention]:
     window = st.window or WINDOW
-    cities = st.how in ("before", "subject")
+    cities = st.how in ("before", "subject") or (st.how == "after" and bool(st.preps))
     here = [m for m in ctx.standing_for(sent, types, cities) if m.entity not in exclude and m not in ctx.quoted]
     kinds = (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
