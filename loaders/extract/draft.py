@@ -20,9 +20,7 @@ from .entities import Found, _slug, find_entities
 from .language import LANGUAGES
 from .language import language as language_data
 from .patterns import Context, Proposal, propose
-from .text import Article, clean
-
-_DATELINE = re.compile(r"\(([^()\n]{2,40})\)\s*[-–—]")
+from .text import DATELINE, Article, clean
 
 
 def draft_sheet(text: str, language: str, published: date, *, registry: Registry,
@@ -47,9 +45,10 @@ def draft_sheet(text: str, language: str, published: date, *, registry: Registry
     proposals = propose(ctx)
 
     aid = _article_id(article_id)
-    entities: dict[str, Entity] = dict(found.new)
+    named = {m.entity for m in found.mentions if m.how == "new" and m.start >= article.head_end}
+    entities: dict[str, Entity] = {k: e for k, e in found.new.items() if k in named}
     head: dict[str, Any] = {"id": aid, "title": title.strip() if title and title.strip() else _title(text)}
-    head["publisher"] = _publisher(publisher, text, aid, lang.code, registry, entities)
+    head["publisher"] = _publisher(publisher, article.agency, aid, lang.code, registry, entities)
     head["published"] = published.isoformat()
     head["language"] = lang.code
     if text_file:
@@ -81,7 +80,7 @@ def article_id_from(filename: str) -> str:
 def _title(text: str) -> str:
     """The first line, without a dateline ("Roma, 22 nov. (askanews) –"), to its first sentence's end."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    m = _DATELINE.search(first[:200])
+    m = DATELINE.search(first[:200])
     if m:
         first = first[m.end():].strip()
     cut = re.split(r"(?<=[.!?])\s|:\s", first, maxsplit=1)[0].strip()
@@ -90,14 +89,10 @@ def _title(text: str) -> str:
     return clean(cut) or "Untitled"
 
 
-def _publisher(given: str | None, text: str, aid: str, lang: str, registry: Registry,
+def _publisher(given: str | None, agency: str | None, aid: str, lang: str, registry: Registry,
                entities: dict[str, Entity]) -> str:
     """The publisher's entity id: the one given, the agency of the dateline, or the id's first word."""
-    if given:
-        name = given
-    else:
-        m = _DATELINE.search(next((line for line in text.splitlines() if line.strip()), "")[:200])
-        name = m.group(1).strip() if m else re.split(r"-\d", aid, maxsplit=1)[0] or "publisher"
+    name = given or agency or re.split(r"-\d", aid, maxsplit=1)[0] or "publisher"
     known = registry.get(name) or next((e for e in registry.resolve_name(name) if e.type == "organization"), None)
     if known is not None and known.type == "organization":
         return known.id

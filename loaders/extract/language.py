@@ -57,9 +57,13 @@ class Language:
     data: dict[str, Any]
     rules: list[Rule] = field(default_factory=list)
 
+    _cache: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
     def words(self, key: str) -> list[str]:
         """A list of words or phrases, folded."""
-        return [fold_phrase(str(w)) for w in self.data.get(key) or []]
+        if ("words", key) not in self._cache:
+            self._cache["words", key] = [fold_phrase(str(w)) for w in self.data.get(key) or []]
+        return list(self._cache["words", key])
 
     def words_in(self, key: str, sub: str) -> list[str]:
         """A list of words or phrases under ``key.sub``, folded."""
@@ -67,7 +71,9 @@ class Language:
 
     def table(self, key: str) -> dict[str, Any]:
         """A mapping of words or phrases (folded) to values."""
-        return {fold_phrase(str(k)): v for k, v in (self.data.get(key) or {}).items()}
+        if ("table", key) not in self._cache:
+            self._cache["table", key] = {fold_phrase(str(k)): v for k, v in (self.data.get(key) or {}).items()}
+        return dict(self._cache["table", key])
 
 
 def language(code: str) -> Language:

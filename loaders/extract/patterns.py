@@ -10,6 +10,7 @@ because it follows from the contract's fields, not from the language.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -75,7 +76,7 @@ class Context:
 
     def __post_init__(self) -> None:
         quotes = self.article.quotations
-        self.skip_until = _head_end(self.article)
+        self.skip_until = self.article.head_end
         self.mentions = [m for m in self.mentions if m.start >= self.skip_until]
         self.dates = [d for d in self.dates if d.start >= self.skip_until]
         for m in self.mentions:
@@ -85,6 +86,14 @@ class Context:
 
     def in_sentence(self, s: Sentence) -> list[Mention]:
         return self._by_sentence.get(s.index, [])
+
+    def inside_name(self, a: int, b: int) -> bool:
+        """Whether ``[a, b)`` overlaps a name (a trigger word inside a name is no trigger)."""
+        if not hasattr(self, "_names"):
+            self._names = sorted((m.start, m.end) for m in self.mentions if m.how in FIRM)
+            self._name_starts = [s for s, _ in self._names]
+        k = bisect_left(self._name_starts, b)
+        return any(s < b and a < e for s, e in self._names[max(0, k - 3):k])
 
     def standing_for(self, s: Sentence, types: tuple[str, ...], cities: bool = True) -> list[Mention]:
         """The sentence's mentions of entities of these types; where places (or persons) cannot stand, a city
@@ -104,23 +113,6 @@ class Context:
         return e.type if e is not None else None
 
 
-_DATELINE = re.compile(r"^[^\n]{0,80}?\([^()\n]{2,40}\)\s*[-–—]\s*")
-
-
-def _head_end(article: Article) -> int:
-    """Where the report begins: after a headline (a first line without a final full stop, with more text
-    below) and a dateline ("KYIV, Ukraine (AP) —"), which restate the report or name its publisher."""
-    text = article.text
-    start = len(text) - len(text.lstrip())
-    first = text[start:].split("\n", 1)[0].rstrip()
-    bare = first.rstrip("”\"»’' ")
-    if "\n" in text[start:].strip() and bare and bare[-1] not in ".!?" and len(first) <= 200:
-        start = text.find("\n", start) + 1
-        start += len(text[start:]) - len(text[start:].lstrip())
-    m = _DATELINE.match(text[start:])
-    return start + m.end() if m else start
-
-
 def propose(ctx: Context) -> list[Proposal]:
     """Every proposal of every rule, best first among duplicates, in text order."""
     out: list[Proposal] = []
@@ -135,7 +127,7 @@ def propose(ctx: Context) -> list[Proposal]:
             a, b = ctx.article.f.original(m.start(), m.end())
             if a < ctx.skip_until:
                 continue
-            if any(x.start <= a < x.end or x.start < b <= x.end for x in ctx.mentions if x.how in FIRM):
+            if ctx.inside_name(a, b):
                 continue  # a word of a name ("Trattato" in "Organizzazione del Trattato …")
             if _negated(folded, m.start(), negations):
                 continue
@@ -189,7 +181,8 @@ def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: in
 def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
            exclude: set[str]) -> list[Mention]:
     window = st.window or WINDOW
-    cities = st.how in ("before", "subject") or (st.how == "after" and bool(st.preps))
+    cities = st.how in ("before", "subject") or (st.how == "after" and bool(st.preps)) or \
+        (st.how == "list" and st.preps in (("before",), ("after",)))
     here = [m for m in ctx.standing_for(sent, types, cities) if m.entity not in exclude and m not in ctx.quoted]
     kinds = (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
@@ -213,6 +206,8 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
         c = [m for m in here if m.how == "adj" and m.start >= b and m.start - b <= (st.window or 40)]
         return c[:1]
     if st.how == "context":
+        if types == ("weapon-system",) and not _speaks_of_weapons(ctx, sent):
+            return []
         for s in range(sent.index - 1, max(-1, sent.index - 4), -1):
             c = [m for m in ctx.in_sentence(ctx.article.sentences[s]) if m.type in types and m.how in FIRM
                  and m.entity not in exclude]
@@ -267,6 +262,14 @@ def _enumeration_before(ctx: Context, here: list[Mention], a: int, gap: int) -> 
         out.append(m)
         first = m.start
     return _unique(list(reversed(out)))
+
+
+def _speaks_of_weapons(ctx: Context, sent: Sentence) -> bool:
+    """Whether a sentence names weapons with a common noun ("the system", "i caccia"), so that the weapon
+    named before is the one it means."""
+    f = ctx.article.f
+    words = set(re.findall(r"\w+", f.folded[f.folded_at(sent.start):f.folded_at(sent.end)]))
+    return bool(words & set(ctx.lang.words_in("type_cues", "weapon-system")))
 
 
 def _opens_relative(ctx: Context, end: int) -> bool:
@@ -467,7 +470,12 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     allowed = ROLE_TYPES["agreement"]["parties"]
     for st in rule.roles.get("parties", ()):  # every way adds its parties: "X signed … with Y"
         types = tuple(t for t in (st.types or allowed) if t in allowed)
-        parties += _apply(ctx, st, types, sent, a, b, {m.entity for m in parties})
+        found = _apply(ctx, st, types, sent, a, b, {m.entity for m in parties})
+        if st.how == "list" and len(found) < 2:
+            continue  # a list of one is the next way's to find
+        parties += found
+        if st.how == "list":
+            break  # "Armenia, Azerbaigian e Russia hanno firmato": the list is the parties
     parties = _unique(parties)
     if len(parties) < 2:
         return []
@@ -494,7 +502,8 @@ def _subject(ctx: Context, sent: Sentence, a: int) -> str:
 def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     text = ctx.article.text
     quotes = [q for q in ctx.article.quotations if q.start < sent.end and q.end > sent.start and len(q.inner) > 12]
-    inverted = any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes)
+    inverted = any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes) or \
+        (bool(re.search(r",\s*$", text[sent.start:a])) and _speaker_closes(ctx, sent, b))
     d = _Draft(values={k: v for k, v in rule.sets.items() if k != "variants"})
     strategies = list(rule.roles.get("speaker", ()))
     if inverted:
@@ -510,11 +519,14 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     d.entities.append(speaker)
     groups = _quote_groups(ctx, quotes)
     out = []
-    if not groups:
+    if not groups and inverted and speaker.start >= b:  # "…, ha annunciato Putin": what comes before the comma
+        said = clean(text[sent.start:a]).rstrip(",").strip()
+        groups_spans: list[tuple[str, int, int, list[Quotation]]] = [(said, sent.start, speaker.end, [])]
+    elif not groups:
         said = _reported(ctx, sent, b)
         if not said:
             return []
-        groups_spans: list[tuple[str, int, int, list[Quotation]]] = [(said, b, sent.end, [])]
+        groups_spans = [(said, b, sent.end, [])]
     else:
         groups_spans = [(" ".join(q.inner for q in g), g[0].start if i else min(g[0].start, speaker.start, a),
                          g[-1].end if i else max(g[-1].end, speaker.end, b), g) for i, g in enumerate(groups)]
@@ -531,6 +543,14 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
             p.group = n
             out.append(p)
     return out
+
+
+def _speaker_closes(ctx: Context, sent: Sentence, b: int) -> bool:
+    """Whether the verb is followed by its speaker and the clause ends there ("…, ha annunciato Putin.")."""
+    after = [m for m in ctx.in_sentence(sent) if m.start >= b and m.start - b <= 60 and m.how in (*FIRM, "ref")
+             and m.type in ("person", "organization", "country")]
+    return bool(after) and bool(re.fullmatch(r"\W*|\s*,.*|\s*\W?\s*(?:\w+\s*){0,4}[.,;:]?\s*",
+                                            ctx.article.text[after[-1].end:sent.end][:200], re.DOTALL))
 
 
 def _quote_groups(ctx: Context, quotes: list[Quotation]) -> list[list[Quotation]]:

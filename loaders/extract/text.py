@@ -85,6 +85,9 @@ class Quotation:
     inner: str
 
 
+#: a dateline: up to 80 characters, the agency in brackets, a dash ("MOSCOW (AP) —", "Roma, 22 nov. (askanews) –")
+DATELINE = re.compile(r"^[^\n]{0,80}?\(([^()\n]{2,40})\)\s*[-–—]\s*")
+
 _OPEN_CLOSE = {"“": "”", "«": "»", "„": "“"}
 _CLOSERS = "”»’\"')]"
 
@@ -136,6 +139,28 @@ class Article:
             end -= 1
         if end > start:
             out.append(Sentence(start, end, len(out)))
+
+    @cached_property
+    def head_end(self) -> int:
+        """Where the report begins: after a headline (a first line without a final full stop, with more text
+        below) and a dateline ("KYIV, Ukraine (AP) —"), which restate the report or name its publisher."""
+        text = self.text
+        start = len(text) - len(text.lstrip())
+        first = text[start:].split("\n", 1)[0].rstrip()
+        bare = first.rstrip("”\"»’' ")
+        if "\n" in text[start:].strip() and bare and bare[-1] not in ".!?" and len(first) <= 200:
+            start = text.find("\n", start) + 1
+            start += len(text[start:]) - len(text[start:].lstrip())
+        m = DATELINE.match(text[start:])
+        return start + m.end() if m else start
+
+    @cached_property
+    def agency(self) -> str | None:
+        """The agency a dateline names ("Roma, 22 nov. (askanews) –" → askanews)."""
+        head = self.text[:self.head_end]
+        line_start = head.rstrip().rfind("\n") + 1
+        m = DATELINE.match(head[line_start:])
+        return m.group(1).strip() if m else None
 
     def sentence_at(self, offset: int) -> Sentence:
         starts = [s.start for s in self.sentences]
