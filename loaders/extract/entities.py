@@ -195,6 +195,8 @@ def _new_names(article: Article, lang: Language, registry: Registry, toks: list[
         words = [t.word for t in toks[k:j + 1]]
         at_start = _opens_sentence(f.folded, toks[k].start, sentence_starts)
         before = [t.word for t in toks[max(0, k - 5):k]]
+        if all(w in skip or any(w in c for c in cues.values()) for w in words):
+            continue  # "Trattato", "Ministero": a common noun with a capital, no name
         etype = _guess_type(words, before, text[start:end], cues, titles, place_preps)
         if etype is None or (at_start and j == k and etype not in ("person", "organization")):
             continue

@@ -87,6 +87,8 @@ class Quotation:
 
 #: a dateline: up to 80 characters, the agency in brackets, a dash ("MOSCOW (AP) —", "Roma, 22 nov. (askanews) –")
 DATELINE = re.compile(r"^[^\n]{0,80}?\(([^()\n]{2,40})\)\s*[-–—]\s*")
+#: a dateline without an agency: a city in capitals, perhaps a date, a dash ("ANKARA, 12 LUG -")
+CITY_DATELINE = re.compile(r"^[A-ZÀ-Þ][A-ZÀ-Þ .'/-]{2,40}(?:,[^\n\-–—]{0,30})?\s[-–—]\s*")
 
 _OPEN_CLOSE = {"“": "”", "«": "»", "„": "“"}
 _CLOSERS = "”»’\"')]"
@@ -151,7 +153,7 @@ class Article:
         if "\n" in text[start:].strip() and bare and bare[-1] not in ".!?" and len(first) <= 200:
             start = text.find("\n", start) + 1
             start += len(text[start:]) - len(text[start:].lstrip())
-        m = DATELINE.match(text[start:])
+        m = DATELINE.match(text[start:]) or CITY_DATELINE.match(text[start:])
         return start + m.end() if m else start
 
     @cached_property
