@@ -241,9 +241,10 @@ def test_fifty_kilobytes_are_drafted_within_a_second(registry):
 
 # ---- measured on articles the drafter was not tuned on ----------------------------------------------------------
 
-#: just below what the held-out split measured when these floors were set (see the evaluator's report)
-HOLDOUT_PRECISION = 0.0
-HOLDOUT_RECALL = 0.0
+#: just below what the held-out split measured when these floors were set (precision 0.81, recall 0.37: the
+#: recall goal of 0.6 is not reached there; `make eval` prints the figures per fact kind)
+HOLDOUT_PRECISION = 0.78
+HOLDOUT_RECALL = 0.35
 
 
 @pytest.mark.skipif(not any((LABELLED / "holdout").glob("*.yaml")), reason="no labelled held-out articles")
