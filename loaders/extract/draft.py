@@ -97,7 +97,8 @@ def _publisher(given: str | None, agency: str | None, aid: str, lang: str, regis
     if known is not None and known.type == "organization":
         return known.id
     slug = _slug(name) or "publisher"
-    if (registry.get(slug) and registry.get(slug).type != "organization") or \
+    held = registry.get(slug)
+    if (held is not None and held.type != "organization") or \
             (slug in entities and entities[slug].type != "organization"):
         slug = f"{slug}-publisher"
     if registry.get(slug) is None and slug not in entities:

@@ -70,7 +70,7 @@ def find_quantities(article: Article, lang: Language, start: int, end: int) -> l
 def find_components(article: Article, lang: Language, start: int, end: int) -> list[str]:
     """The components the passage names (as the data file translates them), in order, once each."""
     folded = article.f.folded[article.f.folded_at(start):article.f.folded_at(end)]
-    found = []
+    found: list[tuple[int, str]] = []
     for phrase, name in sorted(lang.table("components").items(), key=lambda kv: -len(kv[0])):
         m = re.search(r"(?<!\w)" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?!\w)", folded)
         if m and name not in [n for _, n in found]:

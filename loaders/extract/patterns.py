@@ -356,7 +356,8 @@ def _date(ctx: Context, kind: str, sent: Sentence, a: int, b: int, d: _Draft) ->
                 if 0 <= j < len(here) and here[j].when.value:
                     first, second = sorted((here[i], here[j]), key=lambda x: x.start)
                     joint = ctx.article.text[first.end:second.start].strip()
-                    if joint in ctx.lang.data.get("list_connectors", []) and first.when.value < second.when.value:
+                    if (joint in ctx.lang.data.get("list_connectors", []) and first.when.value and second.when.value
+                            and first.when.value < second.when.value):
                         d.values["start"], d.values["end"] = first.when.value, second.when.value
                         d.spans += [(first.start, first.end), (second.start, second.end)]
         return
