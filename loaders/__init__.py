@@ -9,15 +9,18 @@ This module is their public face: the service imports what it needs from here, f
 (the ontology's files and tables), never from the other modules, so they can change freely.
 """
 
-from .entities import STORE, entities_from
+from .entities import STORE, Registry, entities_from
 from .extract import LANGUAGES as EXTRACT_LANGUAGES
 from .extract import article_id_from, draft_sheet, read_registries, sheet_yaml
 from .folding import fold
+from .mapping import entity_quads
 from .plan import Plan, plan_load, worker_context, worker_pool
+from .progress import SILENT, Progress
 from .records import Entity, InputError, Problem
 from .units import Unit
 from .yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
-__all__ = ["EXTRACT_LANGUAGES", "STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Scalar", "Sequence",
-           "Unit", "article_id_from", "draft_sheet", "entities_from", "fold", "parse_yaml", "plan_load",
-           "read_registries", "sheet_yaml", "worker_context", "worker_pool"]
+__all__ = ["EXTRACT_LANGUAGES", "SILENT", "STORE", "Entity", "InputError", "Mapping", "Plan", "Problem", "Progress",
+           "Registry", "Scalar", "Sequence", "Unit", "article_id_from", "draft_sheet", "entities_from",
+           "entity_quads", "fold", "parse_yaml", "plan_load", "read_registries", "sheet_yaml", "worker_context",
+           "worker_pool"]

@@ -13,23 +13,31 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import pickle
+import shutil
+import signal
+import tempfile
 import threading
 import time
+import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
 from . import rdf, shacl, tables
 from .entities import Registry
 from .mapping import Mapped, entity_quads, map_article, referenced_type_quads
+from .progress import SILENT, Progress
 from .records import Entity, Problem
 from .sheets import SheetFile, check_references, read_yaml_file, referenced_ids
-from .units import Unit, nquads
+from .units import Unit, nquads, ntriples
 from .vocab import NF, Iris
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -42,6 +50,8 @@ class Plan:
     units: Iterator[Unit] = field(default_factory=lambda: iter(()))
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    #: where a large load's checked sheets wait to be mapped (removed once the units are consumed)
+    spool: tempfile.TemporaryDirectory | None = None
 
     @property
     def failed_files(self) -> set[str]:
@@ -78,17 +88,62 @@ def digest_of(*parts: bytes) -> str:
 
 #: below this many files one process does the work; above it, one per core (starting workers costs ~0.5 s)
 PARALLEL_FROM = 200
+#: files a worker maps per task, and tasks in flight per worker: what a load holds of mapped units at once
+TASK_FILES = 16
+TASKS_IN_FLIGHT = 4
+
+
+@dataclass
+class Checked:
+    """A file as the cross-file checks see it: what it declares and uses, not the whole sheet.
+
+    Why: a load of 100,000 sheets cannot hold them all (about 30 KB each as objects) between checking
+    and mapping. Large loads spool each checked sheet to a temporary file, and the main process keeps
+    just this; a worker reads the sheet back to map it. The messages of cross-file problems need the
+    sheet's lines, so they are ``deferred``: written from the sheet where it is read again.
+    """
+
+    file: str
+    is_registry: bool
+    entities: list[Entity]
+    article_id: str | None
+    id_line: int
+    ids: tuple[str, ...]  # every entity id the file uses, each once, in order of first use
+    problems: list[Problem]
+    sheet: SheetFile | None = None  # held here: small loads, tables, files with problems
+    spooled: tuple[str, int, int] | None = None  # (spool file, offset, length)
+    #: cross-file problems found here, whose messages the sheet gives: ("unknown",), ("cascade", id, file)
+    deferred: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems or self.deferred)
+
+    @classmethod
+    def of(cls, sheet: SheetFile, spool: Path | None = None) -> Checked:
+        a = sheet.article
+        checked = cls(sheet.file, sheet.is_registry, sheet.entities, a.id if a is not None else None,
+                      a.lines.get("id", a.line) if a is not None else 0,
+                      tuple(dict.fromkeys(eid for eid, _, _ in referenced_ids(sheet))), sheet.problems)
+        if spool is None or sheet.problems:
+            checked.sheet = sheet
+        else:
+            checked.spooled = _spool(spool, sheet)
+        return checked
 
 
 def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, check_shapes: bool = True,
-              progress: Callable[[int], None] | None = None, stored: dict[str, str] | None = None,
-              workers: int | None = None, shacl_engine: str = "fast") -> Plan:
+              progress: Progress = SILENT, stored: dict[str, str] | None = None,
+              workers: int | None = None, shacl_engine: str = "fast",
+              derive: tuple[Callable[..., None], tuple] | None = None) -> Plan:
     """Read and cross-check every file under ``paths`` against the entities already ``known``.
 
     ``stored`` maps graph IRIs to the content digest the store holds for them: a sheet whose mapped
     graph has that digest already is not validated again (it was when it was written). The units
-    are produced lazily, in ``workers`` processes for large loads. ``shacl_engine`` is one of
-    :data:`~.shacl.ENGINES`.
+    are produced lazily, in ``workers`` processes for large loads, a bounded number ahead of the
+    writer. ``shacl_engine`` is one of :data:`~.shacl.ENGINES`. ``derive`` is ``(function, arguments)``: what
+    the store computes from units where they are made, called as ``function(units, registry, iris,
+    *arguments)`` on every task's units (the stored rows of a load into an empty store).
     """
     shacl.check_engine(shacl_engine)
     plan = Plan()
@@ -98,43 +153,62 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
     yaml_paths = [p for p in files if p.suffix.lower() in YAML_SUFFIXES]
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(yaml_paths) >= PARALLEL_FROM else 1
-    sheets = list(_parallel(_read, yaml_paths, workers))
+    spool = None
+    if workers > 1 and len(yaml_paths) >= 2:
+        _remove_stale_spools()
+        spool = tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")
+        plan.spool = spool
+    progress.phase("checking", len(yaml_paths))
+    checked = []
+    for c in _parallel(_checks, yaml_paths, workers, (Path(spool.name) if spool else None,)):
+        checked.append(c)
+        progress.advance()
 
     # entities first, registry files before sheets, so sheets resolve against the whole registry
     additions: dict[str, list[Entity]] = {}
-    for sheet in sorted(sheets, key=lambda s: not s.is_registry):
-        for e in sheet.entities:
+    for c in sorted(checked, key=lambda c: not c.is_registry):
+        for e in c.entities:
             added, problems = registry.declare(e)
-            sheet.problems += problems
+            c.problems += problems
             if added is not None:
-                additions.setdefault(sheet.file, []).append(added)
-    sheets += [tables.read_table(p, str(p), registry) for p in files if p.suffix.lower() in TABLE_SUFFIXES]
-    for sheet in sheets:
-        sheet.problems += check_references(sheet, registry)
-    _duplicate_articles(sheets)
-    _cascade(sheets, registry)
-    plan.problems += [p for sheet in sheets for p in sheet.problems]
-    if progress and any(sheet.problems for sheet in sheets):
-        progress(sum(1 for sheet in sheets if sheet.problems))
+                additions.setdefault(c.file, []).append(added)
+    checked += [Checked.of(tables.read_table(p, str(p), registry)) for p in files
+                if p.suffix.lower() in TABLE_SUFFIXES]
+    for c in checked:
+        if any(eid not in registry for eid in c.ids):
+            c.deferred.append(("unknown",))
+    _duplicate_articles(checked)
+    _cascade(checked, registry)
+    for c in checked:  # the messages of the spooled sheets that will be mapped: where a worker reads them
+        if c.deferred and (c.sheet is not None or c.problems):
+            sheet = c.sheet if c.sheet is not None else _unspool(c.spooled) if c.spooled else None
+            c.problems += _explain(sheet, c.deferred, registry) if sheet is not None else []
+            c.deferred = []
+    plan.problems += [p for c in checked for p in c.problems]
 
-    todo = [(sheet, additions.get(sheet.file, [])) for sheet in sheets if not sheet.problems]
+    todo = [(c.sheet if c.sheet is not None else c.spooled, additions.get(c.file, []), c.deferred)
+            for c in checked if not c.problems]
+    del checked
     rdf_paths = [p for p in files if p.suffix.lower() in rdf.FORMATS]
-    context = (registry, iris, check_shapes, stored or {}, shacl_engine)
+    context = (registry, iris, check_shapes, stored or {}, shacl_engine, derive)
 
     def units() -> Iterator[Unit]:
-        for unit, problems in _parallel(_unit, todo, workers, context):
-            plan.problems += problems
-            if unit is not None:
-                yield unit
-            if progress:
-                progress(1)
+        progress.phase("writing", len(todo) + len(rdf_paths))
+        try:
+            for unit, problems in _parallel(_units, todo, workers, context):
+                plan.problems += problems
+                if unit is not None:
+                    yield unit
+                progress.advance(1, unit.facts if unit is not None else 0)
+        finally:
+            if spool is not None:
+                spool.cleanup()
         for path in rdf_paths:
             graphs, problems = rdf.read_rdf(path, str(path), iris)
             plan.problems += problems
             if not problems:
                 yield Unit.of(str(path), "rdf", list(graphs), [q for qs in graphs.values() for q in qs])
-            if progress:
-                progress(1)
+            progress.advance()
         plan.problems.sort()
 
     plan.units = units()
@@ -143,19 +217,88 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 
 # ---- running the per-file steps in worker processes ------------------------------------------------
 
-_context: tuple | None = None  # (registry, iris, check_shapes, stored, shacl_engine) in a worker
+_context: tuple | None = None  # what the step needs besides its item: see plan_load
+_spool_file: tuple[int, IO[bytes]] | None = None  # (pid, file) of this process's spool
 
 
-def _read(path: Path) -> SheetFile:
-    return read_yaml_file(path, str(path))
+def _checks(paths: list[Path]) -> list[Checked]:
+    assert _context is not None
+    (spool,) = _context
+    return [Checked.of(read_yaml_file(path, str(path)), spool) for path in paths]
 
 
-def _unit(item: tuple[SheetFile, list[Entity]]) -> tuple[Unit | None, list[Problem]]:
+SPOOL_PREFIX = "newsgraph-load-"
+
+
+def _remove_stale_spools() -> None:
+    """The spools of loads that were killed (SIGKILL leaves no time to clean up): their pid is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*"):
+        pid = folder.name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def _spool(folder: Path, sheet: SheetFile) -> tuple[str, int, int]:
+    """Append the sheet to this process's spool file: where a worker finds it again to map it."""
+    global _spool_file
+    name = folder / f"{os.getpid()}.sheets"
+    if _spool_file is None or _spool_file[1].name != str(name):
+        # open for the worker's life: one append per sheet (closed when the worker ends)
+        _spool_file = (os.getpid(), open(name, "ab", buffering=0))  # noqa: SIM115
+    f = _spool_file[1]
+    data = zlib.compress(pickle.dumps(sheet, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    offset = f.seek(0, os.SEEK_END)
+    f.write(data)
+    return f.name, offset, len(data)
+
+
+def _unspool(where: tuple[str, int, int]) -> SheetFile:
+    name, offset, length = where
+    with open(name, "rb") as f:
+        f.seek(offset)
+        return pickle.loads(zlib.decompress(f.read(length)))
+
+
+def _unit(item: tuple[SheetFile | tuple[str, int, int], list[Entity], list[tuple[str, ...]]]
+          ) -> tuple[Unit | None, list[Problem]]:
     assert _context is not None  # set by _parallel, here or as the worker started
-    registry, iris, check_shapes, stored, engine = _context
-    sheet, added = item
+    registry, iris, check_shapes, stored, engine, _ = _context
+    where, added, deferred = item
+    sheet = where if isinstance(where, SheetFile) else _unspool(where)
+    if deferred:
+        return None, _explain(sheet, deferred, registry)
     unit = _unit_for_sheet(sheet, registry, iris, added, check_shapes, stored, engine)
     return unit, sheet.problems
+
+
+def _units(items: list) -> list[tuple[Unit | None, list[Problem]]]:
+    assert _context is not None
+    registry, iris, derive = _context[0], _context[1], _context[-1]
+    out = [_unit(item) for item in items]
+    if derive is not None:
+        function, arguments = derive
+        function([unit for unit, _ in out if unit is not None], registry, iris, *arguments)
+    return out
+
+
+def _explain(sheet: SheetFile, deferred: list[tuple[str, ...]], registry: Registry) -> list[Problem]:
+    """The messages, with their lines, of the cross-file problems found without the sheet."""
+    out: list[Problem] = []
+    for reason in deferred:
+        if reason[0] == "unknown":
+            out += check_references(sheet, registry)
+        else:
+            _, eid, declared = reason
+            line, what = next((line, what) for e, line, what in referenced_ids(sheet) if e == eid)
+            out.append(Problem(sheet.file, line, f"entity '{eid}' in `{what}` is declared only "
+                                                 f"in {declared}, which has errors"))
+    return out
 
 
 def _set_context(context: tuple | None) -> None:
@@ -168,7 +311,9 @@ def _start_worker(context: tuple | None, load_pid: int) -> None:
 
     Workers are children of the forkserver, not of the load, and wait on a queue whose write end they
     hold themselves: a load killed with SIGKILL would leave them (and the forkserver) running for ever.
+    Ctrl+C is the load's to handle (it stops cleanly): workers ignore it, and end with the pool.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _set_context(context)
 
     def watch() -> None:
@@ -188,17 +333,34 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def _parallel(fn: Callable[[_T], _R], items: list[_T], workers: int, context: tuple | None = None) -> Iterator[_R]:
-    """``fn`` over ``items``, in order: here, or for many items in worker processes.
+def _parallel(fn: Callable[[list[_T]], list[_R]], items: list[_T], workers: int,
+              context: tuple | None = None) -> Iterator[_R]:
+    """``fn`` over ``items`` a task (a few items) at a time, results in order: here, or for many items in
+    worker processes.
 
-    Workers get ``context`` (the registry above all) once, when they start, not with every item.
+    Workers get ``context`` (the registry above all) once, when they start, not with every item. At most
+    ``TASKS_IN_FLIGHT`` tasks per worker are submitted ahead of the one being consumed: results wait
+    for a slow consumer (the writer) in a bounded number, not all of them.
     """
+    size = max(1, min(TASK_FILES, len(items) // (max(workers, 1) * 8)))
+    tasks = (items[i:i + size] for i in range(0, len(items), size))
     if workers <= 1 or len(items) < 2:
         _set_context(context)
-        yield from map(fn, items)
+        for task in tasks:
+            yield from fn(task)
         return
     with worker_pool(workers, context) as pool:
-        yield from pool.map(fn, items, chunksize=max(1, min(32, len(items) // (workers * 8))))
+        pending: deque[Future] = deque()
+        try:
+            for task in tasks:
+                pending.append(pool.submit(fn, task))
+                while len(pending) >= workers * TASKS_IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 @contextmanager
@@ -206,6 +368,17 @@ def worker_pool(workers: int, context: tuple | None = None) -> Iterator[ProcessP
     """Worker processes for a load's parallel steps: started from the forkserver with ``context`` (read
     back with :func:`worker_context`), and gone when the load is, even after a SIGKILL."""
     ctx = multiprocessing.get_context("forkserver")
+    # the forkserver and the resource tracker start with Ctrl+C ignored (that survives their exec, Python then
+    # installs no handler of its own, and the workers get the forkserver's): a Ctrl+C while they import would
+    # print their tracebacks; the load alone handles it
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                              initargs=(context, os.getpid())) as pool:
         yield pool
@@ -238,7 +411,8 @@ def _unit_for_sheet(sheet: SheetFile, registry: Registry, iris: Iris, added: lis
     data = article_data + nquads([digest_quad, *mapped.entity_quads])
     return Unit(sheet.file, "article", [mapped.graph], data, len(mapped.quads) + 1 + len(mapped.entity_quads),
                 digest=digest, articles=1, facts=len(article.facts),
-                touches=[iris.entities_graph] if mapped.entity_quads else [])
+                touches=[iris.entities_graph] if mapped.entity_quads else [],
+                triples=ntriples([*mapped.quads, digest_quad, *mapped.entity_quads]))
 
 
 def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris, engine: str) -> bool:
@@ -255,33 +429,30 @@ def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris,
     return not sheet.problems
 
 
-def _duplicate_articles(sheets: list[SheetFile]) -> None:
-    first: dict[str, SheetFile] = {}
-    for sheet in sheets:
-        a = sheet.article
-        if a is None or not a.id:
+def _duplicate_articles(checked: list[Checked]) -> None:
+    first: dict[str, Checked] = {}
+    for c in checked:
+        if not c.article_id:
             continue
-        if a.id in first:
-            other = first[a.id]
-            sheet.problems.append(Problem(sheet.file, a.lines.get("id", a.line),
-                                          f"article id '{a.id}' is also used by {other.file}"))
+        if c.article_id in first:
+            c.problems.append(Problem(c.file, c.id_line, f"article id '{c.article_id}' is also used by "
+                                                         f"{first[c.article_id].file}"))
         else:
-            first[a.id] = sheet
+            first[c.article_id] = c
 
 
-def _cascade(sheets: list[SheetFile], registry: Registry) -> None:
+def _cascade(checked: list[Checked], registry: Registry) -> None:
     """A file that uses an entity declared only in files with errors fails too: it would dangle."""
     changed = True
     while changed:
         changed = False
-        failed = {s.file for s in sheets if s.problems}
-        for sheet in sheets:
-            if sheet.problems:
+        failed = {c.file for c in checked if c.failed}
+        for c in checked:
+            if c.failed:
                 continue
-            for eid, line, what in referenced_ids(sheet):
+            for eid in c.ids:
                 declared = registry.declared_in.get(eid, [])
                 if declared and all(d.file in failed for d in declared):
-                    sheet.problems.append(Problem(sheet.file, line, f"entity '{eid}' in `{what}` is declared only "
-                                                  f"in {declared[0].file}, which has errors"))
+                    c.deferred.append(("cascade", eid, declared[0].file))
                     changed = True
                     break

@@ -29,6 +29,11 @@ class Unit:
     #: graphs it adds to without replacing them (the entities graph): what a load changed, for the
     #: rows it stores (newsgraph.service.store.answers)
     touches: list[ox.NamedNode] = field(default_factory=list)
+    #: the same triples as N-Triples, graphs dropped: what the default graph gets (made where the unit
+    #: is, in a worker, rather than by the writer, whose thread is a large load's bottleneck)
+    triples: bytes | None = None
+    #: what the store computed from the unit where it was made (``plan_load``'s ``derive``)
+    derived: Any = None
 
     @classmethod
     def of(cls, file: str, kind: str, replace: list[ox.NamedNode], quads: list[ox.Quad], **kw: Any) -> Unit:
@@ -36,6 +41,13 @@ class Unit:
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.data, format=ox.RdfFormat.N_QUADS))
+
+
+def ntriples(quads: Iterable[ox.Quad]) -> bytes:
+    """The quads' triples as N-Triples."""
+    data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return data
 
 
 def nquads(quads: Iterable[ox.Quad]) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import time
@@ -14,7 +13,9 @@ import pyoxigraph as ox
 
 from newsgraph.loaders import (
     EXTRACT_LANGUAGES,
+    SILENT,
     Plan,
+    Progress,
     article_id_from,
     draft_sheet,
     plan_load,
@@ -23,6 +24,7 @@ from newsgraph.loaders import (
 )
 from newsgraph.loaders.vocab import Iris
 from newsgraph.service.config import Settings
+from newsgraph.service.progressbar import TerminalProgress
 from newsgraph.service.sparql.results import TERMINAL_FORMATS, FormatError, write_results
 from newsgraph.service.sparql.saved_queries import QueryFileError, load_queries
 from newsgraph.service.store.embedded import open_store
@@ -63,9 +65,9 @@ def opened(s: Settings) -> Reader:
     return db
 
 
-def make_plan(paths: tuple[Path, ...], store: Reader, s: Settings, progress=None) -> Plan:
+def make_plan(paths: tuple[Path, ...], store: Reader, s: Settings, progress: Progress = SILENT) -> Plan:
     return plan_load(paths, store.known_entities(), Iris(s.base), progress=progress, stored=store.digests(),
-                     shacl_engine=s.shacl_engine)
+                     shacl_engine=s.shacl_engine, derive=store.derive_in_workers())
 
 
 def report(plan: Plan) -> None:
@@ -90,6 +92,14 @@ def load(ctx, paths, if_empty, quiet, store, base):
     written; every problem is printed as FILE:LINE: message and the exit status is 1.
     """
     s = settings(ctx, store, base)
+    try:
+        _load(s, paths, if_empty, quiet)
+    except KeyboardInterrupt:  # before the writer started (opening the store, reading the input)
+        click.echo(f"newsgraph: interrupted: nothing was written, {s.store} is as it was", err=True)
+        sys.exit(130)
+
+
+def _load(s: Settings, paths: tuple[Path, ...], if_empty: bool, quiet: bool) -> None:
     db = opened(s)
     if if_empty and not db.is_empty():
         if not quiet:
@@ -98,27 +108,43 @@ def load(ctx, paths, if_empty, quiet, store, base):
     started = time.perf_counter()
     iris = Iris(s.base)
     written = unchanged = facts = triples = articles = 0
-    show = not quiet and sys.stderr.isatty()
-    with click.progressbar(length=1, label="loading", file=sys.stderr) if show else contextlib.nullcontext() as bar:
-        plan = make_plan(paths, db, s, progress=bar.update if show else None)
-        if show:
-            bar.length = max(plan.files, 1)
-        try:
-            with db.writer() as writer:
-                for unit in plan.units:
-                    if writer.write(unit):
-                        written += 1
-                        articles += unit.articles
-                        facts += unit.facts
-                        triples += unit.count
-                    else:
-                        unchanged += 1
-                if written:
-                    writer.ensure_ontology(iris)
-        except StoreError as e:
-            report(plan)
-            click.echo(f"newsgraph: {e}", err=True)
-            sys.exit(2)
+    bar = TerminalProgress() if not quiet and sys.stderr.isatty() else None
+    progress = bar or SILENT
+    plan = Plan()
+    writer = None
+    try:
+        plan = make_plan(paths, db, s, progress=progress)
+        with db.writer() as writer:
+            writer.progress = progress
+            for unit in plan.units:
+                if writer.write(unit):
+                    written += 1
+                    articles += unit.articles
+                    facts += unit.facts
+                    triples += unit.count
+                else:
+                    unchanged += 1
+            if written:
+                writer.ensure_ontology(iris)
+    except StoreError as e:
+        if bar:
+            bar.close()
+        report(plan)
+        click.echo(f"newsgraph: {e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        if bar:
+            bar.close()
+        if s.store.startswith(("http://", "https://")):  # a remote store takes each article as it comes
+            click.echo(f"newsgraph: interrupted: the {written} files written before are in {s.store}, each "
+                       "whole; the others are not", err=True)
+        elif getattr(writer, "committed", False):
+            click.echo("newsgraph: interrupted after the load was committed: it is in", err=True)
+        else:
+            click.echo(f"newsgraph: interrupted: nothing was written, {s.store} is as it was", err=True)
+        sys.exit(130)
+    if bar:
+        bar.close()
     report(plan)
     elapsed = time.perf_counter() - started
     if not quiet:

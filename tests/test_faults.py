@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -244,8 +245,11 @@ class Run:
     helpers: list[int]  # the load's other processes still running after it ended
 
 
-def watched_load(store: Path, corpus: Path, log: Path, anchor: str | None = None, delay: float = 0.0) -> Run:
-    """Run `newsgraph load`, and SIGKILL it ``delay`` seconds after ``anchor`` (start, or an event of Watch)."""
+def watched_load(store: Path, corpus: Path, log: Path, anchor: str | None = None, delay: float = 0.0,
+                 sig: signal.Signals = signal.SIGKILL) -> Run:
+    """Run `newsgraph load`, and SIGKILL it ``delay`` seconds after ``anchor`` (start, helpers: its worker
+    processes run, or an event of Watch);
+    SIGINT goes to its whole process group, as a terminal's Ctrl+C does."""
     watch = Watch(store)
     events: dict[str, float] = {}
     with open(log, "wb") as out:  # a file, not a pipe: orphaned workers would keep a pipe open
@@ -259,7 +263,10 @@ def watched_load(store: Path, corpus: Path, log: Path, anchor: str | None = None
         while proc.poll() is None:
             now = time.monotonic()
             if kill_at is not None and now >= kill_at:
-                os.kill(proc.pid, signal.SIGKILL)
+                if sig == signal.SIGINT:
+                    os.killpg(proc.pid, sig)
+                else:
+                    os.kill(proc.pid, sig)
                 break
             state = watch.state()
             if state is not None:
@@ -267,10 +274,12 @@ def watched_load(store: Path, corpus: Path, log: Path, anchor: str | None = None
                     events.setdefault(event, now - started)
             if anchor in events and kill_at is None:
                 kill_at = started + events[anchor] + delay
+            if anchor == "helpers" and kill_at is None and len(in_session(proc.pid)) >= 4:
+                kill_at = now + delay  # the forkserver and workers run: the input is being checked
             time.sleep(0.001)
         rc = proc.wait()
         seconds = time.monotonic() - started
-    if rc == 0:  # a load's worker processes end just after it: wait for that, up to a deadline
+    if rc == 0 or sig == signal.SIGINT:  # a load's worker processes end just after it: wait for that, up to a deadline
         deadline = time.monotonic() + 10
         while [pid for pid in in_session(proc.pid) if pid != proc.pid] and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -402,6 +411,34 @@ def test_a_killed_load_leaves_no_process_behind(corpus, tmp_path):
         assert not survivors, [cmdline(pid)[:90] for pid in survivors]
     finally:
         kill_pids(survivors or in_session(proc.pid))
+
+
+@pytest.mark.parametrize("anchor, delay", [("helpers", 0.05), ("data", 0.0), ("links", 0.0)],
+                         ids=["checking", "writing", "indexing"])
+def test_ctrl_c_stops_a_load_cleanly_and_leaves_the_store_as_it_was(corpus, reference, tmp_path, anchor, delay):
+    """Ctrl+C on a long load: it says so and exits 130, the store is as before (or, when the signal came after
+    the commit, as after), no process of the load stays, and no temporary file: not in the store's folder,
+    not the spool of checked sheets."""
+    store = tmp_path / "db" / "store"
+    seed(store)
+    time.sleep(0.05)  # the seeds' version folder is older than what the watch takes for this load's
+    spools_before = set(Path(tempfile.gettempdir()).glob("newsgraph-load-*"))
+    log = tmp_path / "load.log"
+    run = watched_load(store, corpus, log, anchor, delay, sig=signal.SIGINT)
+    output = log.read_text()
+    assert run.rc in (130, 0), output
+    assert not run.helpers, [cmdline(pid)[:90] for pid in run.helpers]
+    assert "Traceback" not in output, output
+    got = graphs_of(store)
+    if run.rc == 130:
+        assert "interrupted" in output, output
+        assert got in (reference.seeds, reference.full), "the store is neither as before the load nor as after it"
+        if "nothing was written" in output:
+            assert got == reference.seeds
+    else:
+        assert got == reference.full
+    assert not leftovers(store), leftovers(store)
+    assert set(Path(tempfile.gettempdir()).glob("newsgraph-load-*")) <= spools_before
 
 
 # ---- 2. a full disk ---------------------------------------------------------------------------------------

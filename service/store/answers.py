@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from newsgraph.loaders import worker_context, worker_pool
-from newsgraph.loaders.ontology import ROLE_NAMES
-from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS
+from newsgraph.loaders import SILENT, Progress, Registry, Unit, entity_quads, worker_context, worker_pool
+from newsgraph.loaders.ontology import ROLE_NAMES, ontology_unit
+from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS, Iris
 from newsgraph.service.sparql.stored import Plan, StoredForm
 
 FILE = "answers.sqlite"
@@ -95,42 +95,107 @@ class Change:
     whole: bool = False
 
 
+class RowWriter:
+    """The rows of one version being written, in one SQLite transaction: by :func:`write` at the commit of
+    a load, or (a fresh store's load, see :func:`rows_of_units`) as the load's units come, made by the
+    workers that mapped them. Nothing of it is read before :meth:`finish` lists the version as complete."""
+
+    def __init__(self, versions: Path, version: int, prior: int | None, forms: list[StoredForm], keep_from: int):
+        self.version, self.prior, self.forms = version, prior, forms
+        self.timings: dict[str, float] = {}
+        self.db = db = _connect(path_in(versions))
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
+            db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
+            db.execute(LINKS_TABLE)
+            for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
+                db.execute(index)
+            if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
+                for (name,) in db.execute("SELECT name FROM queries").fetchall():
+                    db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
+                db.execute("DELETE FROM queries")
+                db.execute("DELETE FROM versions")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+            db.execute("BEGIN IMMEDIATE")
+            # a load that stopped after writing here and before its commit left rows of a version never made
+            # current (whose number this load may now take): they go first
+            self.stored = dict(db.execute("SELECT name, signature FROM queries").fetchall())
+            for table in [*(_table(name) for name in self.stored), "links"]:
+                if prior is not None:
+                    db.execute(f"DELETE FROM {table} WHERE added > ?", (prior,))
+                    db.execute(f"UPDATE {table} SET removed = NULL WHERE removed > ?", (prior,))
+                db.execute(f"DELETE FROM {table} WHERE removed <= ?", (keep_from,))
+            db.execute("DELETE FROM versions WHERE version > ? OR version < ?", (prior or 0, keep_from))
+            #: whether the prior version's rows are all there (then only the changed articles' are made again)
+            self.complete = prior is not None and db.execute("SELECT 1 FROM versions WHERE version = ?",
+                                                             (prior,)).fetchone() is not None
+        except BaseException:
+            self.abort()
+            raise
+        self._inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, "
+                                     f"row) VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
+
+    def replace(self, articles: list[ox.NamedNode] | None) -> None:
+        """The rows of ``articles`` (of every article: None) are made again: the old ones end here."""
+        db, version = self.db, self.version
+        for form in self.forms:
+            table = _table(form.name)
+            if self.stored.get(form.name) != form.signature:
+                _schema(db, form, version)
+            elif articles is None:  # all made again; readers of earlier versions keep reading theirs
+                db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
+            else:
+                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
+                               [(version, a.value) for a in articles])
+        if articles is None:
+            db.execute("UPDATE links SET removed = ? WHERE removed IS NULL", (version,))
+        else:
+            db.executemany("UPDATE links SET removed = ? WHERE article = ? AND removed IS NULL",
+                           [(version, a.value) for a in articles])
+
+    def insert(self, made: tuple[list, dict[str, list]]) -> None:
+        """A batch's links and rows, as :func:`_make` gives them."""
+        t = time.perf_counter()
+        links, rows = made
+        self.db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", ((self.version, *r) for r in links))
+        for form in self.forms:
+            self.db.executemany(self._inserts[form.name], ((self.version, *r) for r in rows[form.name]))
+        self.timings["insert"] = self.timings.get("insert", 0.0) + time.perf_counter() - t
+
+    def finish(self) -> None:
+        """List the version as complete, and commit."""
+        db = self.db
+        try:
+            for name in set(self.stored) - {f.name for f in self.forms}:
+                db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
+                db.execute("DELETE FROM queries WHERE name = ?", (name,))
+            db.execute("INSERT OR REPLACE INTO versions VALUES (?)", (self.version,))
+            db.execute("COMMIT")
+        except BaseException:
+            self.abort()
+            raise
+        db.close()
+
+    def abort(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+        self.db.close()
+
+
 def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: int, prior: int | None,
-          forms: list[StoredForm], change: Change | None, keep_from: int) -> dict[str, float]:
+          forms: list[StoredForm], change: Change | None, keep_from: int,
+          progress: Progress = SILENT) -> dict[str, float]:
     """Store the rows of ``version`` (``store``, a version about to be committed) for every stored form:
     from the rows of ``prior`` (``previous``) with those of the changed articles made again, or all of
     them. Rows that only versions before ``keep_from`` read are dropped. Returns seconds per phase."""
-    timings: dict[str, float] = {}
-    path = path_in(versions)
-    db = _connect(path)
+    out = RowWriter(versions, version, prior, forms, keep_from)
+    timings = out.timings
     try:
-        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
-        db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
-        db.execute(LINKS_TABLE)
-        for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
-            db.execute(index)
-        if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
-            for (name,) in db.execute("SELECT name FROM queries").fetchall():
-                db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
-            db.execute("DELETE FROM queries")
-            db.execute("DELETE FROM versions")
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
-        db.execute("BEGIN IMMEDIATE")
-        # a load that stopped after writing here and before its commit left rows of a version never made
-        # current (whose number this load may now take): they go first
-        stored = dict(db.execute("SELECT name, signature FROM queries").fetchall())
-        for table in [*(_table(name) for name in stored), "links"]:
-            if prior is not None:
-                db.execute(f"DELETE FROM {table} WHERE added > ?", (prior,))
-                db.execute(f"UPDATE {table} SET removed = NULL WHERE removed > ?", (prior,))
-            db.execute(f"DELETE FROM {table} WHERE removed <= ?", (keep_from,))
-        db.execute("DELETE FROM versions WHERE version > ? OR version < ?", (prior or 0, keep_from))
-        complete = prior is not None and db.execute("SELECT 1 FROM versions WHERE version = ?",
-                                                    (prior,)).fetchone() is not None
         entities = _entities(store)
         affected: set[str] | None = None
-        if complete and change is not None and not change.whole and previous is not None:
+        if out.complete and change is not None and not change.whole and previous is not None:
             t = time.perf_counter()
             affected = _affected_articles(store, previous, change)
             timings["affected"] = time.perf_counter() - t
@@ -138,33 +203,14 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
             if total and len(affected) > REBUILD_SHARE * total:
                 affected = None
         articles = _all_articles(store) if affected is None else sorted(ox.NamedNode(a) for a in affected)
-        for form in forms:
-            table = _table(form.name)
-            if stored.get(form.name) != form.signature:
-                _schema(db, form, version)
-            elif affected is None:  # all made again; readers of earlier versions keep reading theirs
-                db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
-            else:
-                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
-                               [(version, a.value) for a in articles])
-        if affected is None:
-            db.execute("UPDATE links SET removed = ? WHERE removed IS NULL", (version,))
-        else:
-            db.executemany("UPDATE links SET removed = ? WHERE article = ? AND removed IS NULL",
-                           [(version, a.value) for a in articles])
-        inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, row) "
-                               f"VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
+        out.replace(None if affected is None else articles)
         context = Context(store)
         batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+        progress.phase("indexing: stored rows", len(articles), "articles")
 
         def insert(made: tuple[list, dict[str, list]]) -> None:
-            t = time.perf_counter()
-            links, rows = made
-            db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
-                           "VALUES (?, ?, ?, ?, ?, ?)", ((version, *r) for r in links))
-            for form in forms:
-                db.executemany(inserts[form.name], ((version, *r) for r in rows[form.name]))
-            timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - t
+            out.insert(made)
+            progress.advance(CHUNK)  # (the bar stops at its total)
 
         workers = min(os.cpu_count() or 1, len(batches))
         if workers <= 1 or len(batches) < 3:  # a few articles: here, without starting processes
@@ -182,17 +228,10 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
                         insert(pending.popleft().result())
                 while pending:
                     insert(pending.popleft().result())
-        for name in set(stored) - {f.name for f in forms}:
-            db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
-            db.execute("DELETE FROM queries WHERE name = ?", (name,))
-        db.execute("INSERT OR REPLACE INTO versions VALUES (?)", (version,))
-        db.execute("COMMIT")
     except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
+        out.abort()
         raise
-    finally:
-        db.close()
+    out.finish()
     return timings
 
 
@@ -281,8 +320,11 @@ class Context:
     holds the rows equal to the whole store's SPARQL answers.)
     """
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, named: ox.Store | None = None):
         self.store = store
+        #: where the labels, identifiers and types of what the articles point to are (the store itself, or,
+        #: in a load's worker, a store of the registry's and the ontology's)
+        self.named = named if named is not None else store
         self._named: dict[ox.NamedNode, list[ox.Quad]] = {}  # an IRI's label, identifier and type triples
 
     def data_for(self, articles: list[ox.NamedNode]) -> bytes:
@@ -306,7 +348,7 @@ class Context:
         for o in pointed - subjects:
             if o not in self._named:
                 self._named[o] = [q for p in LABEL_PREDICATES
-                                  for q in self.store.quads_for_pattern(o, p, None, default)]
+                                  for q in self.named.quads_for_pattern(o, p, None, default)]
             quads += self._named[o]
         return quads
 
@@ -325,6 +367,48 @@ def _made_in_worker(data: bytes, articles: list[str]) -> tuple[list, dict[str, l
     assert context is not None
     forms, entities = context
     return _make(data, articles, forms, entities)
+
+
+#: a load worker's store of the registry's and the ontology's labels, identifiers and types, and the registry's
+#: entity IRIs, made once per worker (the registry is the worker's for its whole life)
+_named_in_worker: dict[int, tuple[ox.Store, set[str]]] = {}
+
+
+def rows_of_units(units: list[Unit], registry: Registry, iris: Iris, forms: list[StoredForm]) -> None:
+    """The stored rows of a load into an empty store, made by the workers that map its sheets: each article
+    unit gets its links and rows in ``derived`` (see :meth:`RowWriter.insert`), and the writer stores them as
+    they come instead of making them all at its commit.
+
+    The rows are the stored forms' answers over the same small store :class:`Context` builds from a whole
+    store: the articles' own triples, and the labels, identifiers and types of what they point to, which in
+    an empty store come from this load's registry (every declaration of an entity, merged) and the
+    ontology. (tests/test_stored_answers.py holds them equal to the SPARQL answers.)
+    """
+    articles = [u for u in units if u.kind == "article" and u.triples is not None and u.replace]
+    if not articles:
+        return
+    key = id(registry)
+    if key not in _named_in_worker:
+        named = ox.Store()
+        quads = [q for e in registry for q in entity_quads(e, iris, registry) if q.predicate in LABEL_PREDICATES]
+        quads += [q for q in ontology_unit(iris).quads() if q.predicate in LABEL_PREDICATES]
+        named.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
+        _named_in_worker.clear()
+        _named_in_worker[key] = (named, {iris.entity(e.type, e.id).value for e in registry})
+    named, entities = _named_in_worker[key]
+    own = ox.Store()
+    own.bulk_load(b"".join(u.triples for u in articles if u.triples is not None), format=ox.RdfFormat.N_TRIPLES)
+    prefix = iris.article_graph("").value
+    nodes = [iris.article(u.replace[0].value[len(prefix):]) for u in articles]
+    links, rows = _make(Context(own, named).data_for(nodes), [n.value for n in nodes], forms, entities)
+    by_article: dict[str, tuple[list, dict[str, list]]] = {n.value: ([], {f.name: [] for f in forms}) for n in nodes}
+    for link in links:
+        by_article[link[0]][0].append(link)
+    for name, form_rows in rows.items():
+        for row in form_rows:
+            by_article[row[0]][1][name].append(row)
+    for unit, node in zip(articles, nodes, strict=True):
+        unit.derived = by_article[node.value]
 
 
 def _all_articles(store: ox.Store) -> list[ox.NamedNode]:

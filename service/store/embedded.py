@@ -37,14 +37,14 @@ import itertools
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
 import pyoxigraph as ox
 
-from newsgraph.loaders import Unit
+from newsgraph.loaders import SILENT, Progress, Unit
 from newsgraph.loaders.ontology import ontology_unit
 from newsgraph.loaders.vocab import NF, PREFIXES, RDF, Iris
 from newsgraph.service.config import Settings
@@ -203,6 +203,15 @@ class Store(SparqlReads):
 
     # ---- writing --------------------------------------------------------------------------------
 
+    def derive_in_workers(self) -> tuple[Callable[..., None], tuple] | None:
+        """For a load into an empty store: its stored rows, made by the workers that map its sheets (the
+        rows of one article need nothing but what the load itself holds); otherwise the writer makes the
+        changed articles' rows at its commit, from the store."""
+        if self.version is None or self.plain or not self.is_empty():
+            return None
+        forms = stored_forms(Settings.from_env().queries)
+        return (answers.rows_of_units, (forms,)) if forms else None
+
     def writer(self) -> Writer:
         """A load session: see the module's docstring. Use as a context manager."""
         if self.plain:
@@ -227,13 +236,20 @@ class Writer:
             self._store = store
         self._lock: IO[str] | None = None
         self._dir: Path | None = None
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[bytes, bytes | None]] = []
         self._pending_size = 0
         self._pending_graphs: set[ox.NamedNode] = set()
         self.changed = False
+        self.committed = False  # the new version was made current (an interruption after it changes nothing)
         self._loaded = False  # units were written: the commit counts links (an update alone does not)
         #: what this session changed, for the stored answers (:mod:`.answers`)
         self._change = answers.Change(set(), set())
+        #: told the phases of the commit (a load's last minutes at 100,000 articles)
+        self.progress: Progress = SILENT
+        #: the rows of a load into an empty store, stored as its units bring them (see Store.derive_in_workers);
+        #: None when none came yet, or when a unit came without them (then the commit makes them all)
+        self._rows: answers.RowWriter | None = None
+        self._rows_from_units = reader.version is not None and reader.is_empty()
 
     def __enter__(self) -> Writer:
         if self.location is None:
@@ -293,6 +309,8 @@ class Writer:
         else:
             self._change.others.update(g.value for g in unit.replace)
         self._change.others.update(g.value for g in unit.touches)
+        if unit.kind in ("article", "rdf") and self._rows_from_units and self.location is not None:
+            self._keep_rows(unit)
         if self.location is None:  # memory: written in place, the drop and the insert in one update (one step)
             old = graph_triples(self._store, unit.replace)
             self._store.update(replace_update(unit) + " ;\n" + drop_orphans(old))
@@ -305,12 +323,24 @@ class Writer:
             # what the new version states again comes back with it when it is written
             self._store.update(";\n".join([*(f"DROP SILENT GRAPH {g}" for g in present), drop_orphans(old)]))
             remove_orphans(self._store, {t for t in old if _has_blank(t)})
-        self._pending.append(unit.data)
+        self._pending.append((unit.data, unit.triples))
         self._pending_size += unit.count
         self._pending_graphs.update(unit.replace)
         if self._pending_size >= BULK_CHUNK:
             self._flush_pending()
         return True
+
+    def _keep_rows(self, unit: Unit) -> None:
+        if unit.derived is None:  # a unit without its rows: the commit makes every row from the store
+            self._rows_from_units = False
+            if self._rows is not None:
+                self._rows.abort()
+                self._rows = None
+            return
+        if self._rows is None:
+            self._rows = answers.RowWriter(*self._rows_target())
+            self._rows.replace(None)
+        self._rows.insert(unit.derived)
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Apply a SPARQL Update to this session's copy (one transaction; committed with the session).
@@ -359,14 +389,15 @@ class Writer:
 
     def _flush_pending(self) -> None:
         if self._pending:
-            data = b"".join(self._pending)
+            data = b"".join(d for d, _ in self._pending)
             if b"_:" in data:  # blank nodes: the bulk loader names them afresh, per call; keep both copies alike
                 quads = list(fresh_blank_nodes(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
                 self._store.bulk_extend(itertools.chain(quads, (ox.Quad(q.subject, q.predicate, q.object, DEFAULT)
                                                                 for q in quads)))
             else:
+                triples = b"".join(t if t is not None else as_triples(d) for d, t in self._pending)
                 self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-                self._store.bulk_load(as_triples(data), format=ox.RdfFormat.N_TRIPLES, to_graph=DEFAULT)
+                self._store.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=DEFAULT)
             self._pending, self._pending_size, self._pending_graphs = [], 0, set()
 
     def commit(self) -> None:
@@ -380,11 +411,15 @@ class Writer:
             self._flush_pending()
             self._store.flush()
             if self._loaded:  # counting takes seconds on a large store: loads do it, a SPARQL update does not
+                self.progress.phase("indexing: link counts", 0, "")
                 self._count_links()
                 self._store_answers()
         except (OSError, sqlite3.Error) as e:
             self._abort()
             raise StoreError(f"writing the new version of {self.location} failed, nothing was changed: {e}") from None
+        except BaseException:  # Ctrl+C while indexing: the version is not made current, and goes
+            self._abort()
+            raise
         del self._store
         versions = self._dir.parent
         (versions / f"{self._dir.name}.committed").write_text(SET_MARK)
@@ -395,6 +430,7 @@ class Writer:
         if self.location.exists() and not self.location.is_symlink():
             raise StoreError(f"{self.location} is a plain folder, not a newsgraph store link")
         os.replace(tmp, self.location)  # the commit: readers now see the new version
+        self.committed = True
         _fsync_dir(self.location.parent)
         _prune(versions, keep=KEEP_VERSIONS)
         self._release()
@@ -411,27 +447,41 @@ class Writer:
         else:
             linkstats.write(self._store, self._dir)  # (a version without the file is counted live)
 
-    def _store_answers(self) -> None:
-        """The list queries' rows for the version about to be committed (see :mod:`.answers`)."""
+    def _rows_target(self) -> tuple[Path, int, int | None, list, int]:
+        """(versions folder, this version, the prior one, the stored forms, the first version kept)."""
         assert self._dir is not None
-        forms = stored_forms(Settings.from_env().queries)
-        if not forms:
-            return
         versions = self._dir.parent
         numbers = sorted({int(p.name) for p in versions.iterdir() if p.name.isdigit()} | {int(self._dir.name)})
         keep_from = numbers[-KEEP_VERSIONS] if len(numbers) >= KEEP_VERSIONS else numbers[0]
         name = Path(self.reader.version).name if self.reader.version else ""
         prior = int(name) if name.isdigit() else None
+        return versions, int(self._dir.name), prior, stored_forms(Settings.from_env().queries), keep_from
+
+    def _store_answers(self) -> None:
+        """The list queries' rows for the version about to be committed (see :mod:`.answers`)."""
+        if self._rows is not None and self._rows_from_units:  # made by the workers, stored as they came
+            rows, self._rows = self._rows, None
+            rows.finish()
+            return
+        versions, version, prior, forms, keep_from = self._rows_target()
+        if not forms:
+            return
         previous = self.reader._store if prior is not None else None
-        answers.write(versions, self._store, previous, int(self._dir.name), prior, forms, self._change, keep_from)
+        answers.write(versions, self._store, previous, version, prior, forms, self._change, keep_from,
+                      self.progress)
 
     def _abort(self) -> None:
         self._pending, self._pending_size, self._pending_graphs = [], 0, set()
+        if self._rows is not None:
+            rows, self._rows = self._rows, None
+            rows.abort()
         if self.location is None:
             return
         self.__dict__.pop("_store", None)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
+            linkstats.path_for(self._dir).unlink(missing_ok=True)
+            linkstats.path_for(self._dir).with_name(linkstats.path_for(self._dir).name + ".tmp").unlink(missing_ok=True)
         self._release()
 
     def _release(self) -> None:

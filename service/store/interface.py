@@ -8,7 +8,7 @@ interface without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -72,6 +72,7 @@ class Reader(Protocol):
     def class_counts(self) -> list[tuple[ox.NamedNode, int]]: ...
     def known_entities(self) -> list[Entity]: ...
     def links(self, iri: ox.NamedNode) -> Links | None: ...
+    def derive_in_workers(self) -> tuple[Callable[..., None], tuple] | None: ...
     def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None: ...
     def stored_links(self, iri: ox.NamedNode, prop: ox.NamedNode, offset: int, count: int,
                      total: int) -> list[ox.NamedNode] | None: ...
@@ -111,6 +112,11 @@ class SparqlReads:
     def links(self, iri: ox.NamedNode) -> Links | None:
         """The entity's link counts as its version's load counted them (see :mod:`.linkstats`),
         or None: then whoever needs them counts them live."""
+        return None
+
+    def derive_in_workers(self) -> tuple[Callable[..., None], tuple] | None:
+        """What a load's workers should compute from the units they map, for this store (``plan_load``'s
+        ``derive``); None: nothing, the writer computes what it needs at commit."""
         return None
 
     def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
