@@ -280,3 +280,31 @@ def test_results_table_escapes_html(srv, bare_page):
     assert bare_page.locator("#sparql-results a[href^='javascript']").count() == 0
     assert not errors
 
+
+
+def test_extract_page_drafts_highlights_and_downloads_the_ticked_facts(page):
+    text = (ROOT / "seeds" / "articles" / "askanews-2023-11-22-csto.txt").read_text(encoding="utf-8")
+    page.goto("/extract")
+    page.page.fill("#x-text", text)
+    page.page.select_option("#x-language", "it")
+    page.page.fill("#x-published", "2023-11-22")
+    page.page.fill("#x-id", "askanews-2023-11-22-csto")
+    page.page.click("form.extract-form button[type=submit]")
+    page.page.wait_for_selector("ol.proposals li")
+    proposals = page.page.locator("ol.proposals li")
+    count = proposals.count()
+    assert count >= 10
+    marks = page.page.locator(".evidence mark")
+    assert marks.count() >= 5 and "S-300" in " ".join(marks.all_inner_texts())
+    page.shot("extract")
+    page.page.locator("ol.proposals input[name=keep]").first.uncheck()  # the person drops the first proposal
+    with page.page.expect_download() as info:
+        page.page.click("button[name=download][value=yaml]")
+    download = info.value
+    assert download.suggested_filename == "askanews-2023-11-22-csto.yaml"
+    import yaml
+
+    sheet = yaml.safe_load(Path(download.path()).read_text(encoding="utf-8"))
+    assert len(sheet["facts"]) == count - 1
+    assert sheet["article"]["id"] == "askanews-2023-11-22-csto"
+    page.assert_clean()

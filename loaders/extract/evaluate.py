@@ -222,7 +222,25 @@ def main(argv: list[str] | None = None) -> int:
             for w in result.wrong:
                 print(f"  wrong  {w}")
         ok = ok and not result.invalid and not result.not_verbatim
+    print(speed(root))
     return 0 if ok else 1
+
+
+def speed(root: Path, size: int = 50_000) -> str:
+    """How long drafting ``size`` bytes takes (the seed article repeated): the goal is 50 KB in 1 s."""
+    import datetime as dt
+    import time
+
+    from .draft import draft_sheet
+    from .registries import read_registries
+
+    registry, _ = read_registries([root / "seeds" / "entities.yaml"])
+    text = (root / "seeds" / "articles" / "askanews-2023-11-22-csto.txt").read_text(encoding="utf-8")
+    big = "\n\n".join([text] * (size // len(text.encode()) + 1))
+    draft_sheet(text, "it", dt.date(2023, 11, 22), registry=registry)  # language data loaded once
+    started = time.perf_counter()
+    draft_sheet(big, "it", dt.date(2023, 11, 22), registry=registry)
+    return f"speed: {len(big.encode()) // 1000} KB drafted in {time.perf_counter() - started:.2f} s"
 
 
 if __name__ == "__main__":

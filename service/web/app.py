@@ -16,6 +16,7 @@ from newsgraph.service.store.execute import LocalRunner, Pool
 from newsgraph.service.store.interface import Reader, StoreError
 from newsgraph.service.web.endpoint import bp as sparql_bp
 from newsgraph.service.web.errors import HttpError, error_response, text_response
+from newsgraph.service.web.extract import bp as extract_bp
 from newsgraph.service.web.linked import bp as linked_bp
 from newsgraph.service.web.saved import bp as saved_bp
 from newsgraph.service.web.ui import bp as ui_bp
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, store: Reader | None = None, ex
     app.register_blueprint(linked_bp)
     app.register_blueprint(saved_bp)
     app.register_blueprint(ui_bp)
+    app.register_blueprint(extract_bp)
 
     @app.before_request
     def target_length() -> Response | None:

@@ -8,6 +8,7 @@ and ``/health`` are described beside them, so one document covers what a client 
 
 from __future__ import annotations
 
+from newsgraph.loaders import EXTRACT_LANGUAGES
 from newsgraph.service.sparql.definitions import Param, SavedQuery
 
 VERSION = "0.1.0"
@@ -139,6 +140,7 @@ def document(queries: dict[str, SavedQuery], server: str) -> dict:
         paths[f"/queries/{q.name}"] = {"get": _query_operation(q, "get"), "post": _query_operation(q, "post")}
     paths["/sparql"] = _sparql()
     paths["/id/{type}/{id}"] = _entity()
+    paths["/extract"] = _extract()
     paths["/health"] = {"get": {
         "operationId": "health", "summary": "Liveness and dataset size", "tags": ["service"],
         "responses": {"200": {"description": "the service answers", "content": {"application/json": {"schema": {
@@ -163,9 +165,44 @@ def document(queries: dict[str, SavedQuery], server: str) -> dict:
         },
         "servers": [{"url": server.rstrip("/")}],
         "tags": [{"name": t} for t in sorted({t for q in queries.values() for t in (q.tags or ["queries"])}
-                                              | {"sparql", "linked data", "service", "queries"})],
+                                              | {"sparql", "linked data", "service", "queries", "extract"})],
         "paths": paths,
         "components": _components(),
+    }
+
+
+def _extract() -> dict:
+    text_error = {"description": "the reason, in plain text", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    entity_id = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 200}
+    form = {"type": "object", "required": ["text", "language", "published"], "properties": {
+        "text": {"type": "string", "minLength": 1, "description": "the article's text (first line: its headline); "
+                                                                  "at most 200 KB"},
+        "language": {"type": "string", "enum": sorted(EXTRACT_LANGUAGES)},
+        "published": {"type": "string", "format": "date"},
+        "id": {**entity_id, "description": "the article's id (default: from the publisher, date and title)"},
+        "title": {"type": "string", "maxLength": 2000},
+        "publisher": {**entity_id, "description": "the publisher's entity id (default: proposed from the text)"},
+    }, "examples": [{"text": "Mosca, 22 nov. - La Russia ha consegnato due sistemi S-300 al Tagikistan.",
+                     "language": "it", "published": "2023-11-22"}]}
+    sheet = {"type": "object", "required": ["article", "entities", "facts"], "properties": {
+        "article": {"type": "object"}, "entities": {"type": "array", "items": {"type": "object"}},
+        "facts": {"type": "array", "items": {"type": "object", "required": ["type", "quote", "confidence", "note"]}}}}
+    return {
+        "get": {"operationId": "extract-page", "summary": "The page that drafts a fact sheet from pasted text",
+                "tags": ["extract"], "responses": {"200": {"description": "the page", "content": {
+                    "text/html": {"schema": {"type": "string"}}}}}},
+        "post": {"operationId": "extract", "summary": "A draft fact sheet from an article's text (writes nothing)",
+                 "description": "Proposes the facts the text states, each with a verbatim quote, a confidence and a "
+                                "note naming the rule that proposed it; names the store does not know are proposed "
+                                "as new entities. The draft validates as it is. YAML or JSON by `Accept` (the page "
+                                "for `text/html`).",
+                 "tags": ["extract"],
+                 "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form},
+                                                               "multipart/form-data": {"schema": form}}},
+                 "responses": {"200": {"description": "the draft fact sheet (contract §3)", "content": {
+                     "application/yaml": {"schema": sheet}, "application/json": {"schema": sheet},
+                     "text/html": {"schema": {"type": "string"}}}},
+                     "400": text_error, "413": text_error, "503": text_error}},
     }
 
 
