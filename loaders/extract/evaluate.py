@@ -1,12 +1,13 @@
 """How well the drafter does on the labelled articles: ``python -m newsgraph.loaders.extract.evaluate``.
 
-Each article of ``tests/extraction/{tuning,holdout}/`` (ID.txt and its gold sheet ID.yaml) is drafted
-from its text, language and publication date alone, against the registries seeds/entities.yaml and
-tests/extraction/entities.yaml. A proposal matches a gold fact of the same kind when their key roles name
-the same entities (membership: member and organization; arms transfer: supplier and recipient; meeting,
-agreement: participants / parties as sets; statement: speaker; deployment: actor and location; military
-action: actor; founding: organization); each gold fact matches at most one proposal. Every draft is also
-validated as `newsgraph validate` would (written beside a copy of its text, checked by ``plan_load``), and
+Each article of ``tests/extraction/{tuning,holdout,dev}/`` (ID.txt and its gold sheet ID.yaml) is drafted
+from its text, language and publication date alone, against the registries seeds/entities.yaml,
+tests/extraction/entities.yaml and the split folder's own entities.yaml, if any. A proposal matches a gold
+fact of the same kind when their key roles name the same entities (membership: member and organization; arms
+transfer: supplier and recipient; meeting, agreement: participants / parties as sets; statement: speaker;
+deployment: actor and location; military action: actor; founding: organization); each gold fact matches at
+most one proposal. Every draft is also validated as `newsgraph validate` would (written beside a copy of its
+text, checked by ``plan_load``), and
 every quote looked up in the text.
 """
 
@@ -107,9 +108,11 @@ class Result:
     wrong: list[str] = field(default_factory=list)  # proposals no gold fact matched
 
 
-def registries(root: Path) -> list[Path]:
-    return [p for p in (root / "seeds" / "entities.yaml", root / "tests" / "extraction" / "entities.yaml")
-            if p.is_file()]
+def registries(root: Path, split: str | None = None) -> list[Path]:
+    """The registry files: the seeds', the labelled set's and, for a split, its folder's own ``entities.yaml``."""
+    own = root / "tests" / "extraction" / split / "entities.yaml" if split and split != "seed" else None
+    return [p for p in (root / "seeds" / "entities.yaml", root / "tests" / "extraction" / "entities.yaml", own)
+            if p is not None and p.is_file()]
 
 
 def articles(root: Path, split: str) -> list[tuple[Path, Path]]:
@@ -122,7 +125,7 @@ def articles(root: Path, split: str) -> list[tuple[Path, Path]]:
 
 def evaluate(root: Path, split: str) -> Result:
     """Draft, score and validate every article of one split."""
-    regs = registries(root)
+    regs = registries(root, split)
     registry, problems = read_registries(regs)
     if problems:
         raise ValueError("the registries have problems:\n" + "\n".join(str(p) for p in problems))
@@ -203,7 +206,9 @@ def default_root() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=("tuning", "holdout", "all"), default="all")
+    parser.add_argument("--split", choices=("tuning", "holdout", "dev", "all"), default="all",
+                        help="a folder of tests/extraction (dev: articles written while developing); "
+                             "all = tuning and holdout")
     parser.add_argument("--root", type=Path, default=None, help="the checkout (default: here, or this module's)")
     parser.add_argument("--errors", action="store_true",
                         help="list the gold facts no proposal matched and the proposals that match none")
