@@ -18,7 +18,7 @@ from .text import WORD, Article, fold_phrase
 
 #: which type wins when one name belongs to several entities
 _TYPE_ORDER = ("country", "organization", "person", "place", "weapon-system", "event")
-_SEPARATOR = re.compile(r"[ \-'.]*\Z")
+_SEPARATOR = re.compile(r"[ \-'./]*\Z")
 _DESIGNATION = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{0,5}-?\d{1,4}[A-Z]{0,2}(?:-\d)?)(?![\w-])")
 
 
@@ -86,10 +86,21 @@ def registry_index(registry: Registry, lang: Language) -> NameIndex:
         if found:
             for adj in adjectives:
                 index.add(str(adj), found[0].id, found[0].type, "adj", False)
+    for name, country in (lang.data.get("institutions") or {}).items():
+        found = registry.resolve_name(str(country))
+        if found:  # "the Pentagon", "la Farnesina": the state whose institution it is
+            index.add(str(name), found[0].id, found[0].type, "name", str(name).strip()[:1].isupper())
+    for etype, phrases in (lang.data.get("pair_references") or {}).items():
+        for phrase in phrases:  # "the two countries", "i due leader": the two entities the text is about
+            index.add(str(phrase), "pair", str(etype), "ref", False)
+    for phrase in lang.words("country_references"):
+        index.add(phrase, "", "country", "ref", False)
     for phrase in lang.words("person_references"):
         index.add(phrase, "", "person", "ref", False)
     for phrase in lang.words("person_pronouns"):
         index.add(phrase, "pronoun", "person", "ref", False)
+    for phrase in lang.words("country_pronouns"):
+        index.add(phrase, "pronoun", "country", "ref", False)
     for phrase in lang.words("organization_references"):
         index.add(phrase, "", "organization", "ref", False)
     if len(_INDEX_CACHE) > 16:
@@ -117,7 +128,7 @@ def find_entities(article: Article, lang: Language, registry: Registry) -> Found
     found = Found(mentions)
     _new_names(article, lang, registry, toks, covered, found)
     found.mentions.sort(key=lambda m: m.start)
-    _resolve_references(article, found, registry)
+    _resolve_references(article, found, registry, lang)
     return found
 
 
@@ -146,6 +157,9 @@ def _scan(article: Article, toks: list[Token], index: NameIndex) -> tuple[list[M
             i += 1
             continue
         name, n, start, end = match
+        if name.how == "adj" and start > 0 and article.text[start - 1] == "-":
+            i += n  # "filo-iraniani", "pro-Russian": an attitude, not a nationality
+            continue
         out.append(Mention(start, end, name.entity, name.type, name.how, article.text[start:end]))
         covered.update(range(i, i + n))
         i += n
@@ -288,9 +302,52 @@ def _slug(name: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", ascii_name)).strip("-")
 
 
-def _resolve_references(article: Article, found: Found, registry: Registry) -> None:
+def _country_of(m: Mention, registry: Registry) -> str | None:
+    """The country a mention names or stands for: itself, a city's or a person's country."""
+    if m.type == "country":
+        return m.entity
+    e = registry.get(m.entity)
+    if e is not None and e.country and m.type in ("place", "person"):
+        held = registry.get(e.country)
+        return e.country if held is not None and held.type == "country" else None
+    return None
+
+
+def _pair(m: Mention, before: list[Mention], registry: Registry, article: Article) -> list[Mention]:
+    """"The two countries", "i due leader": the two entities of that type its paragraph (or else the text) has
+    named most so far (the later first among equals), as two mentions of the same words."""
+    paragraph = article.text.rfind("\n", 0, m.start)
+    best = _most_named(m, [n for n in before if n.start > paragraph], registry, article)
+    if len(best) < 2:
+        best = _most_named(m, before, registry, article)
+    if len(best) < 2:
+        return []
+    return [Mention(m.start, m.end, e, m.type, "pair", m.text) for e in best]
+
+
+def _most_named(m: Mention, before: list[Mention], registry: Registry, article: Article) -> list[str]:
+    """The two entities named in most sentences (the later first among equals)."""
+    seen: set[tuple[str, int]] = set()
+    counts: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for n in before:
+        if n.how not in ("name", "new", "adj"):
+            continue
+        eid = n.entity if n.type == m.type else (_country_of(n, registry) if m.type == "country" else None)
+        if eid:
+            s = article.sentence_at(n.start).index
+            if (eid, s) not in seen:
+                seen.add((eid, s))
+                counts[eid] = counts.get(eid, 0) + 1
+            last[eid] = n.start
+    best = sorted(counts, key=lambda e: (-counts[e], -last[e]))[:2]
+    return sorted(best, key=lambda e: last[e])
+
+
+def _resolve_references(article: Article, found: Found, registry: Registry, lang: Language | None = None) -> None:
     """A phrase standing for someone named before ("il leader del Cremlino") takes that entity; a title
-    followed by the name it belongs to is no reference."""
+    followed by the name it belongs to is no reference; "the two countries" stands for the two named most."""
+    of_words = set(lang.words("of_words")) if lang is not None else set()
     out: list[Mention] = []
     last: dict[str, Mention] = {}
     subject: Mention | None = None  # the first person of the last sentence that names one
@@ -308,12 +365,26 @@ def _resolve_references(article: Article, found: Found, registry: Registry) -> N
                     if s != subject_sentence:
                         subject, subject_sentence = m, s
             continue
+        if m.entity == "pair":
+            out += _pair(m, out, registry, article)
+            continue
+        if m.entity == "pronoun" and m.type == "country":
+            # "Manila is diversifying its suppliers. In January it signed …": the previous sentence's subject
+            here = article.sentence_at(m.start)
+            before = article.sentences[here.index - 1].start if here.index > 0 else here.start
+            prev = [n for n in out if before <= n.start < here.start]
+            first = prev[0] if prev else None
+            if first is not None and first.start - before <= 12 and \
+                    (c := _country_of(first, registry)) is not None:
+                out.append(Mention(m.start, m.end, c, "country", "ref", m.text))
+            continue
         if m.entity == "pronoun":
             if subject is not None:
                 out.append(Mention(m.start, m.end, subject.entity, m.type, "ref", m.text))
             continue
         text = article.text
         following = next((n for n in mentions[i + 1:i + 4] if n.how in ("name", "new") and n.type == m.type
+                          and m.type in ("person", "organization")
                           and n.start - m.end <= 40 and not re.search(r"[.!?;\n]", text[m.end:n.start])), None)
         if following is not None and m.entity != "pronoun":
             # a title before the name it belongs to ("il presidente Vladimir Putin", "l'alleanza …, la Csto")
@@ -321,6 +392,14 @@ def _resolve_references(article: Article, found: Found, registry: Registry) -> N
             continue
         antecedent = last.get(m.type)
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if m.type == "person" and nxt is not None and nxt.how == "name" and \
+                text[m.end:nxt.start].strip().casefold() in of_words and (c := _country_of(nxt, registry)):
+            # "il leader di Kiev", "the president of France": the last person named of that country
+            own = next((p for p in reversed(persons) if (e := registry.get(p.entity)) is not None
+                        and e.country == c), None)
+            if own is not None:
+                out.append(Mention(m.start, m.end, own.entity, m.type, "ref", m.text))
+                continue
         if m.type == "person" and nxt is not None and nxt.how == "adj" and nxt.start - m.end <= 2:
             # "il presidente americano": the last person named who is American
             antecedent = next((p for p in reversed(persons) if (e := registry.get(p.entity)) is not None

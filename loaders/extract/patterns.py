@@ -47,7 +47,7 @@ DATE_FIELD = {"arms-transfer": "date", "meeting": "start", "agreement": "date", 
 #: kinds whose date, when the text gives none, is bounded by the publication (the schema needs one)
 BOUNDED = ("statement", "meeting", "arms-transfer")
 WINDOW = 160  # characters a role is looked for from its trigger, by default
-FIRM = ("name", "new", "city")  # mentions that name an entity outright (not an adjective, not a reference)
+FIRM = ("name", "new", "city", "pair")  # mentions that name an entity outright (not an adjective, not a pronoun)
 
 
 @dataclass
@@ -73,6 +73,8 @@ class Context:
     mentions: list[Mention]
     dates: list[DateMention]
     _by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
+    #: the sentence of the last agreement proposed and its parties (a next sentence may go on about it)
+    last_parties: tuple[int, list[Mention]] = (-9, [])
 
     def __post_init__(self) -> None:
         quotes = self.article.quotations
@@ -137,6 +139,8 @@ def propose(ctx: Context) -> list[Proposal]:
                 continue
             if rule.kind != "statement" and any(q.start < a and b < q.end for q in ctx.article.quotations):
                 continue  # what someone said is the statement's, not a fact of its own
+            if _unless(ctx, rule, m.start(), m.end()):
+                continue  # "applied for membership", "la domanda di adesione": not what the rule means
             build = _BUILDERS.get(rule.kind, _generic)
             out += build(ctx, rule, sent, a, b)
     return _dedupe(out)
@@ -151,6 +155,17 @@ def _trigger_regex(rule: Rule) -> re.Pattern[str] | None:
     return _RULE_RE[id(rule)]
 
 
+_UNLESS_RE: dict[int, re.Pattern[str] | None] = {}
+
+
+def _unless(ctx: Context, rule: Rule, a: int, b: int) -> bool:
+    """Whether one of the rule's `unless` words stands within 30 characters of the trigger (folded offsets)."""
+    if id(rule) not in _UNLESS_RE:
+        _UNLESS_RE[id(rule)] = trigger_regex([fold_phrase(str(w)) for w in rule.sets.get("unless") or []])
+    rx = _UNLESS_RE[id(rule)]
+    return rx is not None and rx.search(ctx.article.f.folded, max(0, a - 30), b + 30) is not None
+
+
 def _negated(folded: str, at: int, negations: set[str]) -> bool:
     before = re.findall(r"[\w']+", folded[max(0, at - 25):at])[-2:]
     return any(w.strip("'") in negations for w in before)
@@ -159,11 +174,32 @@ def _negated(folded: str, at: int, negations: set[str]) -> bool:
 # ---- finding a role's entity ------------------------------------------------------------------------
 
 def _preceded_by(ctx: Context, m: Mention, preps: tuple[str, ...]) -> bool:
+    """Whether one of the words comes right before the name, an article ("from the United States") or one
+    lower-case word ("to neighbouring Ukraine", "in northern Armenia") apart."""
     f = ctx.article.f
     at = f.folded_at(m.start)
-    before = f.folded[max(0, at - 40):at].rstrip()
-    return any(before.endswith(p) and (len(before) == len(p) or not before[-len(p) - 1].isalnum())
-               for p in preps)
+    before = f.folded[max(0, at - 60):at].rstrip()
+    if _ends_with(before, preps):
+        return True
+    articles = set(ctx.lang.words("articles"))
+    words = list(re.finditer(r"[\w']+", before))
+    skipped = 0
+    while words and skipped < 2:
+        w = words.pop()
+        if before[w.end():].strip():
+            return False  # punctuation in between
+        text = ctx.article.text[f.origin[max(0, at - 60) + w.start()]:f.origin[max(0, at - 60) + w.end() - 1] + 1]
+        if w.group() not in articles and (skipped or not text[:1].islower() or w.group() in preps):
+            return False
+        before = before[:w.start()].rstrip()
+        skipped += 1 if w.group() not in articles else 0
+        if _ends_with(before, preps):
+            return True
+    return False
+
+
+def _ends_with(before: str, preps: tuple[str, ...]) -> bool:
+    return any(before.endswith(p) and (len(before) == len(p) or not before[-len(p) - 1].isalnum()) for p in preps)
 
 
 def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: int,
@@ -172,34 +208,45 @@ def find_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int, b: in
     allowed = ROLE_TYPES.get(rule.kind, {}).get(role, ())
     for k, st in enumerate(rule.roles.get(role, ())):
         types = tuple(t for t in (st.types or allowed) if t in allowed)
-        found = _apply(ctx, st, types, sent, a, b, exclude)
+        found = _apply(ctx, st, types, sent, a, b, exclude, clause=rule.kind != "statement")
         if found:
             return found, k
     return [], -1
 
 
 def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a: int, b: int,
-           exclude: set[str]) -> list[Mention]:
+           exclude: set[str], clause: bool = False) -> list[Mention]:
     window = st.window or WINDOW
     cities = st.how in ("before", "subject") or (st.how == "after" and bool(st.preps)) or \
         (st.how == "list" and st.preps in (("before",), ("after",)))
     here = [m for m in ctx.standing_for(sent, types, cities) if m.entity not in exclude and m not in ctx.quoted]
+    if clause and st.how != "context":  # a fact's roles stay on the trigger's side of a semicolon or colon
+        lo, hi = _clause(ctx, sent, a)
+        here = [m for m in here if lo <= m.start < hi]
+    if st.how in ("before", "subject") and not st.preps:
+        # a city stands for its government as a subject ("Washington has warned"), not where it is a place
+        # ("a spokesperson for the U.S. embassy in New Delhi said")
+        places = tuple(ctx.lang.words("place_prepositions"))
+        here = [m for m in here if m.how != "city" or not _preceded_by(ctx, m, places)]
     kinds = (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
+        closed = _closed_relatives(ctx, sent, a)
         c = [m for m in here if m.end <= a and a - m.end <= window and m.how in kinds
-             and (not st.preps or _preceded_by(ctx, m, st.preps))]
+             and (not st.preps or _preceded_by(ctx, m, st.preps))
+             and not any(s <= m.start < e for s, e in closed)]
         if len(c) > 1:  # "Biden, who met Tusk on Tuesday, said": the one who said is Biden
             for k in range(len(c) - 1):
-                if _opens_relative(ctx, c[k].end) and "," in ctx.article.text[c[-1].end:a]:
-                    return [c[k]]
-        return c[-1:]
+                if (_opens_relative(ctx, c[k].end) or _opens_apposition(ctx, c[k], c[-1], a)) and \
+                        "," in ctx.article.text[c[-1].end:a]:
+                    return _listed(ctx, here, c[k])
+        return _listed(ctx, here, c[-1]) if c else []
     if st.how == "after":
         c = [m for m in here if m.start >= b and m.start - b <= window and m.how in kinds
              and (not st.preps or _preceded_by(ctx, m, st.preps))]
-        return c[:1]
+        return _listed(ctx, here, c[0]) if c else []
     if st.how == "subject":
         c = [m for m in here if m.end <= a and m.how in kinds]
-        return c[:1]
+        return _listed(ctx, here, c[0]) if c else []
     if st.how == "between":
         return _enumeration(ctx, here, b, window, first_after=st.preps)
     if st.how == "demonym":
@@ -223,10 +270,54 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
     raise ValueError(f"unknown strategy {st.how!r}")
 
 
+def _listed(ctx: Context, here: list[Mention], m: Mention) -> list[Mention]:
+    """The mention with the others of its list ("Roma e Parigi", "to Poland and Romania") and, for "the two
+    countries", both of them."""
+    if m.how == "pair":
+        return [n for n in here if (n.start, n.end) == (m.start, m.end)]
+    if m.how not in FIRM:
+        return [m]
+    firm = [n for n in here if n.how in FIRM and n.how != "pair" and n.type == m.type]
+    if m not in firm:
+        return [m]
+    k = firm.index(m)
+    lo = hi = k
+    while lo > 0 and _joins(ctx, firm[lo - 1].end, firm[lo].start):
+        lo -= 1
+    while hi + 1 < len(firm) and _joins(ctx, firm[hi].end, firm[hi + 1].start):
+        hi += 1
+    return _unique(firm[lo:hi + 1])
+
+
+def _closed_relatives(ctx: Context, sent: Sentence, a: int) -> list[tuple[int, int]]:
+    """The relative clauses that open and close before the trigger ("The contract, which India wants to guard
+    against China and Pakistan, was signed"): the names inside are not the verb's."""
+    f = ctx.article.f
+    lo, hi = f.folded_at(sent.start), f.folded_at(a)
+    chunk = f.folded[lo:hi]
+    out = []
+    for marker in ctx.lang.words("relative_markers"):
+        for m in re.finditer(re.escape(marker) + r"(?!\w)", chunk):
+            close = chunk.find(",", m.end())
+            if close >= 0:
+                out.append((f.origin[lo + m.start()], f.origin[lo + close]))
+    return out
+
+
+def _opens_apposition(ctx: Context, subject: Mention, inner: Mention, a: int) -> bool:
+    """Whether a name in commas follows the subject ("La Turchia, paese della Nato, ha fornito"): the verb's
+    subject is the one before."""
+    text = ctx.article.text
+    return bool(re.fullmatch(r",[^,]*", text[subject.end:inner.start])) and "," in text[inner.end:a] and \
+        subject.start == min((m.start for m in ctx.in_sentence(ctx.article.sentence_at(a))), default=-1)
+
+
 def _joins(ctx: Context, start: int, end: int) -> bool:
     """Whether the text between two names only joins them in a list (", ", " e ", ", and the ")."""
     connectors = set(ctx.lang.words("list_connectors")) | {",", *ctx.lang.words("articles")}
     between = ctx.article.f.folded[ctx.article.f.folded_at(start):ctx.article.f.folded_at(end)].strip()
+    if not between:
+        return False
     return between in connectors or all(w in connectors for w in re.findall(r"[\w']+|,", between))
 
 
@@ -310,6 +401,8 @@ def _roles(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft, 
         if not found:
             continue
         many = FACT_TYPES[rule.kind][role].kind == ENTITIES
+        if not many and rule.kind == "meeting":
+            found = found[:1]
         d.values[role] = [m.entity for m in found] if many or len(found) > 1 else found[0].entity
         used.update(m.entity for m in found)
         d.spans += [(m.start, m.end) for m in found]
@@ -324,7 +417,7 @@ def _roles(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft, 
 
 def _variants(ctx: Context, rule: Rule, sent: Sentence) -> list[dict[str, Any]]:
     """One set of values per variant word found in the sentence (a status, a kind), or the rule's own."""
-    plain = {k: v for k, v in rule.sets.items() if k != "variants"}
+    plain = {k: v for k, v in rule.sets.items() if k in FACT_TYPES[rule.kind]}
     variants = rule.sets.get("variants") or {}
     if not variants:
         return [plain]
@@ -404,9 +497,20 @@ def _generic(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
         d = _Draft(values=dict(values))
         _roles(ctx, rule, sent, a, b, d)
         _date(ctx, rule.kind, sent, a, b, d)
-        p = _finish(ctx, rule, sent, a, b, d)
-        if p is not None:
-            out.append(p)
+        for one in _one_each(rule.kind, d.values):
+            p = _finish(ctx, rule, sent, a, b, _Draft(one, d.spans, d.confidence, d.entities))
+            if p is not None:
+                out.append(p)
+    return out
+
+
+def _one_each(kind: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """One set of values for each entity of a list found for a role that takes one ("sent troops to Poland and
+    Romania": two deployments)."""
+    out = [values]
+    for role, spec in FACT_TYPES[kind].items():
+        if spec.kind == "entity" and isinstance(values.get(role), list):
+            out = [{**v, role: e} for v in out for e in values[role]]
     return out
 
 
@@ -427,7 +531,7 @@ def _founding(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[
 
 def _arms_transfer(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     out = []
-    for p in _generic(ctx, rule, sent, a, b):
+    for p in _also_listed_items(ctx, sent, a, b, _generic(ctx, rule, sent, a, b)):
         item = next(m for m in ctx.in_sentence(sent) if m.entity == p.values["item"])
         lo, hi = min(a, item.start), max(b, item.end)
         quantities = [q for q in find_quantities(ctx.article, ctx.lang, lo, hi) if q.end <= item.start]
@@ -443,6 +547,27 @@ def _arms_transfer(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> 
     return out
 
 
+def _also_listed_items(ctx: Context, sent: Sentence, a: int, b: int, found: list[Proposal]) -> list[Proposal]:
+    """Each weapon named with the item on the same side of the trigger ("10 K2 tanks and 24 K9 howitzers"),
+    supplied by the same and to the same: a transfer of its own."""
+    out = list(found)
+    weapons = [m for m in ctx.in_sentence(sent) if m.type == "weapon-system" and m.how in FIRM]
+    for p in found:
+        item = next(m for m in weapons if m.entity == p.values["item"]) if any(
+            m.entity == p.values["item"] for m in weapons) else None
+        if item is None:
+            continue
+        after = item.start >= b
+        for m in weapons:
+            if m.entity == item.entity or (m.start >= b) != after or abs(m.start - item.start) > 100 or \
+                    re.search(r"[;:]", ctx.article.text[min(m.end, item.end):max(m.start, item.start)]):
+                continue
+            if not any(q.values["item"] == m.entity and q.values["supplier"] == p.values["supplier"] for q in out):
+                out.append(Proposal(p.kind, {**p.values, "item": m.entity}, p.start, max(p.end, m.end),
+                                    round(p.confidence * 0.9, 2), p.note, p.sentence))
+    return out
+
+
 def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     out = []
     for values in _variants(ctx, rule, sent):
@@ -450,11 +575,19 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
         _roles(ctx, rule, sent, a, b, d, skip=("participants",))
         taken = {v for k, v in d.values.items() if k in ("location", "host", "of") and isinstance(v, str)}
         found, _ = find_role(ctx, rule, "participants", sent, a, b, taken)
+        lo, hi = _clause(ctx, sent, a)
+        found = [m for m in found if lo <= m.start < hi]
         persons = [m for m in found if m.type == "person"]
         if persons:  # the people who met, not the countries their titles name
-            found = persons
+            found = list(persons)
+        if len({m.entity for m in persons}) > 2:
+            found = _who_met(ctx, rule, sent, a, b, persons)
+        found += _counterparts(ctx, sent, lo, hi, taken | {m.entity for m in found})
         people = list(dict.fromkeys(m.entity for m in found))
-        if len(people) < 2:
+        if not people and isinstance(d.values.get("of"), str):
+            people = [d.values["of"]]  # "a virtual summit of the alliance": the body that met
+            d.confidence *= 0.8
+        elif len(people) < 2:
             continue
         d.values["participants"] = people
         d.spans += [(m.start, m.end) for m in found]
@@ -466,25 +599,82 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
     return out
 
 
+def _clause(ctx: Context, sent: Sentence, a: int) -> tuple[int, int]:
+    """The part of the sentence between semicolons (or colons) around an offset."""
+    text = ctx.article.text
+    lo = max(text.rfind(";", sent.start, a), text.rfind(":", sent.start, a))
+    his = [i for i in (text.find(";", a, sent.end), text.find(":", a, sent.end)) if i >= 0]
+    return (lo + 1 if lo >= 0 else sent.start), (min(his) if his else sent.end)
+
+
+def _counterparts(ctx: Context, sent: Sentence, lo: int, hi: int, taken: set[str]) -> list[Mention]:
+    """"Their Philippine counterparts", "il collega francese": the country of people the text does not name."""
+    words = ctx.lang.words("counterparts")
+    if not words:
+        return []
+    rx = trigger_regex(words)
+    f = ctx.article.f
+    out = []
+    for m in ctx.in_sentence(sent):
+        if m.how != "adj" or not lo <= m.start < hi or m.entity in taken or m.type != "country":
+            continue
+        near = f.folded[f.folded_at(max(lo, m.start - 25)):f.folded_at(min(hi, m.end + 25))]
+        at = f.folded_at(m.start) - f.folded_at(max(lo, m.start - 25))
+        size = f.folded_at(m.end) - f.folded_at(m.start)
+        if rx is not None and any(w.end() >= at - 2 and w.start() <= at + size + 2 for w in rx.finditer(near)):
+            out.append(m)
+    return out
+
+
+def _who_met(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, persons: list[Mention]) -> list[Mention]:
+    """Of many people in a sentence, those of this meeting: the ones named after its word up to the next
+    meeting word, with the sentence's subject ("X was received by Y, after talks with Z": X–Y, X–Z)."""
+    rx = _trigger_regex(rule)
+    f = ctx.article.f
+    nxt = sent.end
+    if rx is not None:
+        for m in rx.finditer(f.folded, f.folded_at(b), f.folded_at(sent.end)):
+            start = f.original(m.start(), m.end())[0]
+            if start >= b and not ctx.inside_name(start, start + 1):
+                nxt = start
+                break
+    after = [m for m in persons if b <= m.start < nxt]
+    chosen = _unique([persons[0], *after]) if after else []
+    return chosen if len(chosen) >= 2 else persons
+
+
 def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     parties: list[Mention] = []
     allowed = ROLE_TYPES["agreement"]["parties"]
     for st in rule.roles.get("parties", ()):  # every way adds its parties: "X signed … with Y"
         types = tuple(t for t in (st.types or allowed) if t in allowed)
-        found = _apply(ctx, st, types, sent, a, b, {m.entity for m in parties})
+        found = _apply(ctx, st, types, sent, a, b, {m.entity for m in parties}, clause=True)
         if st.how == "list" and len(found) < 2:
             continue  # a list of one is the next way's to find
         parties += found
         if st.how == "list":
             break  # "Armenia, Azerbaigian e Russia hanno firmato": the list is the parties
     parties = _unique(parties)
-    if len(parties) < 2:
+    at_least = int(rule.sets.get("parties_at_least", 2))  # 1: a decision an organisation's members took
+    if len(parties) >= at_least:
+        at_least = min(at_least, len(parties))
+    carried = False
+    dated = any(sent.start <= x.start < sent.end for x in ctx.dates)
+    if len(parties) < 2 and ctx.last_parties[0] == sent.index - 1 and dated:
+        # "Poland signed agreements with Seoul in July. Contracts followed in August": the same parties (a
+        # sentence with a date of its own: another event, not the same one told again)
+        parties = _unique([*ctx.last_parties[1], *parties])
+        carried = True
+    if len(parties) < at_least:
         return []
+    if not carried:
+        ctx.last_parties = (sent.index, parties)
     out = []
     subject = _subject(ctx, sent, a)
     for values in _variants(ctx, rule, sent):
-        d = _Draft(values={**values, "parties": [m.entity for m in parties], "subject": subject})
-        d.spans += [(m.start, m.end) for m in parties]
+        d = _Draft(values={**values, "parties": [m.entity for m in parties], "subject": subject},
+                   confidence=0.8 if carried else 1.0)
+        d.spans += [(m.start, m.end) for m in parties if sent.start <= m.start < sent.end]
         d.entities += parties
         _date(ctx, "agreement", sent, a, b, d)
         p = _finish(ctx, rule, sent, a, b, d)
@@ -504,15 +694,19 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     text = ctx.article.text
     quotes = [q for q in ctx.article.quotations if q.start < sent.end and q.end > sent.start and len(q.inner) > 12]
     inverted = any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes) or \
-        (bool(re.search(r",\s*$", text[sent.start:a])) and _speaker_closes(ctx, sent, b))
+        (bool(re.search(r",\s*$", text[sent.start:a])) and not _person_before(ctx, sent, a)
+         and (_speaker_closes(ctx, sent, b) or _speaker_next(ctx, sent, b)))
     d = _Draft(values={k: v for k, v in rule.sets.items() if k != "variants"})
     strategies = list(rule.roles.get("speaker", ()))
     if inverted:
         strategies.sort(key=lambda st: st.how != "after")
+    elif any(st.how != "after" for st in strategies):
+        # "Western officials say hundreds of Wagner fighters …": who is named after the verb did not say it
+        strategies = [st for st in strategies if st.how != "after"]
     ordered = Rule(rule.kind, rule.triggers, rule.sets, {"speaker": tuple(strategies)}, rule.confidence, rule.name)
     found, k = find_role(ctx, ordered, "speaker", sent, a, b, set())
-    if not found:
-        return []
+    if not found or found[0].how == "pair":
+        return []  # "the two countries said": no one speaker
     speaker = found[0]
     d.values["speaker"] = speaker.entity
     d.confidence *= 0.9 if k > 0 else 1.0
@@ -523,6 +717,11 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     if not groups and inverted and speaker.start >= b:  # "…, ha annunciato Putin": what comes before the comma
         said = clean(text[sent.start:a]).rstrip(",").strip()
         groups_spans: list[tuple[str, int, int, list[Quotation]]] = [(said, sent.start, speaker.end, [])]
+    elif not groups and speaker.end <= a and re.search(r",\s*$", text[sent.start:speaker.start]) and \
+            re.fullmatch(r"[\s\w.'’-]*", text[speaker.end:a]) and speaker.start - sent.start > 15:
+        # "Australia will buy Tomahawks from the United States, Morrison said": what comes before the comma
+        said = clean(text[sent.start:speaker.start]).rstrip(",").strip()
+        groups_spans = [(said, sent.start, b, [])]
     elif not groups:
         said = _reported(ctx, sent, b)
         if not said:
@@ -544,6 +743,20 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
             p.group = n
             out.append(p)
     return out
+
+
+def _person_before(ctx: Context, sent: Sentence, a: int) -> bool:
+    """Whether a person is named in the sentence before the verb ("Kim, arrived by train, invited Putin")."""
+    return any(m.type == "person" and m.end <= a and m.how in FIRM for m in ctx.in_sentence(sent))
+
+
+def _speaker_next(ctx: Context, sent: Sentence, b: int) -> bool:
+    """Whether a person is named right after the verb ("…, ha annunciato ieri Vladimir Putin intervenendo")."""
+    before = [m for m in ctx.in_sentence(sent) if m.type == "person" and m.end <= b and m.how in FIRM]
+    return not before and any(m.type == "person" and m.how in (*FIRM, "ref") and 0 <= m.start - b <= 20
+               and re.fullmatch(r"[^\W\d]*(?:\s+[^\W\d]+)*\s*", ctx.article.text[b:m.start])
+               and not ctx.article.text[b:m.start].strip()[:1].isupper()
+               for m in ctx.in_sentence(sent))
 
 
 def _speaker_closes(ctx: Context, sent: Sentence, b: int) -> bool:
