@@ -1,6 +1,6 @@
 """The two backends side by side: the embedded store and a throw-away Virtuoso 7, on the same corpus.
 
-    .venv/bin/python bench/backends.py [--articles 1000] [--repeat 20]
+    .venv/bin/python bench/backends.py [--articles 1000] [--repeat 20] [--load-only]
 
 Generates a corpus with bench/load.py's generator, loads it with `newsgraph load` into each backend
 (the embedded store: the versioned pyoxigraph folder; Virtuoso: the Graph Store Protocol, one PUT per
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--load-only", action="store_true", help="time the loads, not the queries")
     args = ap.parse_args(argv)
     if not available():
         raise SystemExit("virtuoso-t is missing: apt-get install virtuoso-opensource")
@@ -109,13 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     embedded = str(work / "store")
     seconds = load(embedded, work / "corpus", base_env)
     results["embedded"] = {"load_s": round(seconds, 1), "facts_per_s": round(stats["facts"] / seconds)}
-    results["embedded"].update(measure(open_store(embedded), args.repeat))
+    if not args.load_only:
+        results["embedded"].update(measure(open_store(embedded), args.repeat))
     with Virtuoso(work / "virtuoso") as v:
         env = {**base_env, **v.env, "NEWSGRAPH_QUERY_TIMEOUT": "120"}
         seconds = load(v.endpoint, work / "corpus", env)
         results["virtuoso"] = {"load_s": round(seconds, 1), "facts_per_s": round(stats["facts"] / seconds)}
         os.environ.update(env)
-        results["virtuoso"].update(measure(open_store(v.endpoint), args.repeat))
+        if not args.load_only:
+            results["virtuoso"].update(measure(open_store(v.endpoint), args.repeat))
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "backends.json").write_text(json.dumps(results, indent=2))

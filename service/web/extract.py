@@ -17,6 +17,7 @@ import itertools
 import json
 import re
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -120,12 +121,23 @@ def _draft(form: dict[str, str]) -> dict:
                               registry=registry, article_id=form.get("id"), title=form.get("title"),
                               publisher=form.get("publisher"))
     try:
-        return future.result(timeout=timeout)
+        draft = future.result(timeout=timeout)
+        if "id" not in form:  # no file name to take it from: the convention's publisher-date-topic
+            draft["article"]["id"] = _default_id(draft["article"])
+        return draft
     except FutureTimeout:
         raise HttpError(503, f"drafting took longer than the time limit ({timeout:g} s); try a shorter text",
                         headers={"Retry-After": "5"}) from None
     except ValueError as e:
         raise HttpError(400, str(e)) from None
+
+
+def _default_id(article: dict) -> str:
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", str(article.get("title", ""))).encode(
+        "ascii", "ignore").decode().lower())
+    parts = [str(article.get("publisher") or "article"), str(article.get("published", ""))[:10],
+             *[w for w in words if len(w) > 3][:3]]
+    return "-".join(p for p in parts if p)[:120].strip("-")
 
 
 def _keep(draft: dict, kept: set[int]) -> dict:
