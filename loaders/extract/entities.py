@@ -157,6 +157,9 @@ def _scan(article: Article, toks: list[Token], index: NameIndex) -> tuple[list[M
             i += 1
             continue
         name, n, start, end = match
+        if name.how == "ref" and _longer_name_inside(toks, index, i, n):
+            i += 1  # "the Group of Seven": the name, not "the group"
+            continue
         if name.how == "adj" and start > 0 and article.text[start - 1] == "-":
             i += n  # "filo-iraniani", "pro-Russian": an attitude, not a nationality
             continue
@@ -164,6 +167,17 @@ def _scan(article: Article, toks: list[Token], index: NameIndex) -> tuple[list[M
         covered.update(range(i, i + n))
         i += n
     return out, covered
+
+
+def _longer_name_inside(toks: list[Token], index: NameIndex, i: int, n: int) -> bool:
+    """Whether a registry name starts inside the phrase at token ``i`` and runs past its end."""
+    for k in range(i + 1, i + n):
+        for name in index.by_first.get(toks[k].word, ()):
+            m = len(name.tokens)
+            if name.how == "name" and k + m > i + n and k + m <= len(toks) and \
+                    all(toks[k + j].word == name.tokens[j] for j in range(m)):
+                return True
+    return False
 
 
 def _new_names(article: Article, lang: Language, registry: Registry, toks: list[Token], covered: set[int],

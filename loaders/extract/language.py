@@ -36,6 +36,7 @@ class Strategy:
     window: int = 0  # characters from the trigger (0: the whole sentence)
     types: tuple[str, ...] = ()  # entity types allowed (empty: what the role takes)
     adjectives: bool = False  # a nationality adjective may stand for its country ("il ministero azero")
+    only_adjectives: bool = False  # nothing but a nationality adjective ("a U.S.-brokered deal")
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def _strategy(where: str, role: str, raw: Any) -> Strategy:
         raise ValueError(f"{where}: role {role!r}: no strategy among {', '.join(STRATEGIES)}")
     preps = raw[how] if isinstance(raw[how], list) else [raw[how]] if isinstance(raw[how], str) else []
     return Strategy(how, tuple(fold_phrase(str(p)) for p in preps), int(raw.get("window", 0)),
-                    tuple(raw.get("types") or ()), bool(raw.get("adjectives", False)))
+                    tuple(raw.get("types") or ()), bool(raw.get("adjectives", False)),
+                    raw.get("adjectives") == "only")
 
 
 def trigger_regex(words: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:

@@ -220,15 +220,15 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
     cities = st.how in ("before", "subject") or (st.how == "after" and bool(st.preps)) or \
         (st.how == "list" and st.preps in (("before",), ("after",)))
     here = [m for m in ctx.standing_for(sent, types, cities) if m.entity not in exclude and m not in ctx.quoted]
-    if clause and st.how != "context":  # a fact's roles stay on the trigger's side of a semicolon or colon
-        lo, hi = _clause(ctx, sent, a)
+    if clause and st.how != "context":  # a fact's roles stay on the trigger's side of a semicolon (or colon)
+        lo, hi = _clause(ctx, sent, a, colon=st.adjectives)
         here = [m for m in here if lo <= m.start < hi]
     if st.how in ("before", "subject") and not st.preps:
         # a city stands for its government as a subject ("Washington has warned"), not where it is a place
         # ("a spokesperson for the U.S. embassy in New Delhi said")
-        places = tuple(ctx.lang.words("place_prepositions"))
+        places = tuple(ctx.lang.words("location_prepositions"))
         here = [m for m in here if m.how != "city" or not _preceded_by(ctx, m, places)]
-    kinds = (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
+    kinds = ("adj",) if st.only_adjectives else (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
         closed = _closed_relatives(ctx, sent, a)
         c = [m for m in here if m.end <= a and a - m.end <= window and m.how in kinds
@@ -266,7 +266,8 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
             return _enumeration_before(ctx, here, a, st.window or 40)
         if st.preps == ("after",) or st.window:
             return _enumeration(ctx, here, b, st.window or 40)
-        return _unique([m for m in here if m.how in FIRM])
+        closed = [(s, e) for s, e in _closed_relatives(ctx, sent, sent.end) if not s <= a < e]
+        return _unique([m for m in here if m.how in FIRM and not any(s <= m.start < e for s, e in closed)])
     raise ValueError(f"unknown strategy {st.how!r}")
 
 
@@ -582,7 +583,8 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
             found = list(persons)
         if len({m.entity for m in persons}) > 2:
             found = _who_met(ctx, rule, sent, a, b, persons)
-        found += _counterparts(ctx, sent, lo, hi, taken | {m.entity for m in found})
+        theirs = {e.country for m in found if (e := ctx.registry.get(m.entity)) is not None and e.country}
+        found += _counterparts(ctx, sent, lo, hi, taken | theirs | {m.entity for m in found})
         people = list(dict.fromkeys(m.entity for m in found))
         if not people and isinstance(d.values.get("of"), str):
             people = [d.values["of"]]  # "a virtual summit of the alliance": the body that met
@@ -599,11 +601,12 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
     return out
 
 
-def _clause(ctx: Context, sent: Sentence, a: int) -> tuple[int, int]:
-    """The part of the sentence between semicolons (or colons) around an offset."""
+def _clause(ctx: Context, sent: Sentence, a: int, colon: bool = True) -> tuple[int, int]:
+    """The part of the sentence between semicolons (and colons) around an offset."""
     text = ctx.article.text
-    lo = max(text.rfind(";", sent.start, a), text.rfind(":", sent.start, a))
-    his = [i for i in (text.find(";", a, sent.end), text.find(":", a, sent.end)) if i >= 0]
+    marks = ";:" if colon else ";"
+    lo = max(text.rfind(c, sent.start, a) for c in marks)
+    his = [i for i in (text.find(c, a, sent.end) for c in marks) if i >= 0]
     return (lo + 1 if lo >= 0 else sent.start), (min(his) if his else sent.end)
 
 
