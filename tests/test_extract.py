@@ -296,6 +296,20 @@ def _values(fact: dict) -> list[str]:
             if isinstance(v, str)]
 
 
+def test_an_uploaded_text_file_is_drafted_like_a_pasted_text(web):
+    """`curl -F text=@article.txt` sends the file as an upload, not as a field."""
+    import io
+
+    upload = web.post("/extract", data={"text": (io.BytesIO(SEED_TEXT.read_bytes()), "article.txt"),
+                                        "language": "it", "published": "2023-11-22"},
+                      headers={"Accept": "application/json"}, content_type="multipart/form-data")
+    pasted = web.post("/extract", data=seed_form(), headers={"Accept": "application/json"})
+    assert upload.status_code == 200 and upload.get_json() == pasted.get_json()
+    latin = web.post("/extract", data={"text": (io.BytesIO("Mosca è".encode("latin-1")), "a.txt"), "language": "it",
+                                       "published": "2023-11-22"}, content_type="multipart/form-data")
+    assert latin.status_code == 400 and "not UTF-8" in latin.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("form, status, says", [
     ({"language": "it", "published": "2023-11-22"}, 400, "`text` is missing"),
     ({"text": "Mosca.", "language": "fr", "published": "2023-11-22"}, 400, "`language` must be one of"),

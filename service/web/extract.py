@@ -72,6 +72,15 @@ def _answer(draft: dict, fmt: str, headers: dict[str, str]) -> Response:
 def _form() -> dict[str, str]:
     """The request's fields, checked: every problem is a 400 (413 for a text too long) that says which field."""
     text = request.form.get("text", "")
+    if not text and "text" in request.files:  # `curl -F text=@article.txt` uploads the file
+        raw = request.files["text"].read(MAX_TEXT + 1)
+        if len(raw) > MAX_TEXT:
+            raise HttpError(413, f"the text is over {MAX_TEXT // 1024} KB: at most {MAX_TEXT // 1024} KB can be "
+                                 "drafted at once; split the article")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise HttpError(400, f"the uploaded `text` is not UTF-8 ({e.reason} at byte {e.start})") from None
     if len(text.encode("utf-8")) > MAX_TEXT:
         raise HttpError(413, f"the text is {len(text.encode('utf-8')) // 1024} KB: at most {MAX_TEXT // 1024} KB "
                              "can be drafted at once; split the article")
