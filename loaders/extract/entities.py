@@ -327,34 +327,34 @@ def _country_of(m: Mention, registry: Registry) -> str | None:
     return None
 
 
-def _pair(m: Mention, before: list[Mention], registry: Registry, article: Article) -> list[Mention]:
+def _pair(m: Mention, before: list[Mention], registry: Registry, article: Article, n: int = 2) -> list[Mention]:
     """"The two countries", "i due leader": the two entities of that type its paragraph (or else the text) has
     named most so far (the later first among equals), as two mentions of the same words."""
     paragraph = article.text.rfind("\n", 0, m.start)
-    best = _most_named(m, [n for n in before if n.start > paragraph], registry, article)
-    if len(best) < 2:
-        best = _most_named(m, before, registry, article)
-    if len(best) < 2:
+    best = _most_named(m, [x for x in before if x.start > paragraph], registry, article, n)
+    if len(best) < n:
+        best = _most_named(m, before, registry, article, n)
+    if len(best) < n:
         return []
     return [Mention(m.start, m.end, e, m.type, "pair", m.text) for e in best]
 
 
-def _most_named(m: Mention, before: list[Mention], registry: Registry, article: Article) -> list[str]:
-    """The two entities named in most sentences (the later first among equals)."""
+def _most_named(m: Mention, before: list[Mention], registry: Registry, article: Article, n: int = 2) -> list[str]:
+    """The ``n`` entities named in most sentences (the later first among equals)."""
     seen: set[tuple[str, int]] = set()
     counts: dict[str, int] = {}
     last: dict[str, int] = {}
-    for n in before:
-        if n.how not in ("name", "new", "adj"):
+    for x in before:
+        if x.how not in ("name", "new", "adj"):
             continue
-        eid = n.entity if n.type == m.type else (_country_of(n, registry) if m.type == "country" else None)
+        eid = x.entity if x.type == m.type else (_country_of(x, registry) if m.type == "country" else None)
         if eid:
-            s = article.sentence_at(n.start).index
+            s = article.sentence_at(x.start).index
             if (eid, s) not in seen:
                 seen.add((eid, s))
                 counts[eid] = counts.get(eid, 0) + 1
-            last[eid] = n.start
-    best = sorted(counts, key=lambda e: (-counts[e], -last[e]))[:2]
+            last[eid] = x.start
+    best = sorted(counts, key=lambda e: (-counts[e], -last[e]))[:n]
     return sorted(best, key=lambda e: last[e])
 
 
@@ -380,7 +380,9 @@ def _resolve_references(article: Article, found: Found, registry: Registry, lang
                         subject, subject_sentence = m, s
             continue
         if m.entity == "pair":
-            out += _pair(m, out, registry, article)
+            numbers = lang.table("numbers") if lang is not None else {}
+            n = next((int(numbers[w]) for w in WORD.findall(fold_phrase(m.text)) if w in numbers), 2)
+            out += _pair(m, out, registry, article, n)
             continue
         if m.entity == "pronoun" and m.type == "country":
             # "Manila is diversifying its suppliers. In January it signed …": the previous sentence's subject

@@ -173,7 +173,7 @@ def _negated(folded: str, at: int, negations: set[str]) -> bool:
 
 # ---- finding a role's entity ------------------------------------------------------------------------
 
-def _preceded_by(ctx: Context, m: Mention, preps: tuple[str, ...]) -> bool:
+def _preceded_by(ctx: Context, m: Mention, preps: tuple[str, ...], skip_word: bool = True) -> bool:
     """Whether one of the words comes right before the name, an article ("from the United States") or one
     lower-case word ("to neighbouring Ukraine", "in northern Armenia") apart."""
     f = ctx.article.f
@@ -189,7 +189,7 @@ def _preceded_by(ctx: Context, m: Mention, preps: tuple[str, ...]) -> bool:
         if before[w.end():].strip():
             return False  # punctuation in between
         text = ctx.article.text[f.origin[max(0, at - 60) + w.start()]:f.origin[max(0, at - 60) + w.end() - 1] + 1]
-        if w.group() not in articles and (skipped or not text[:1].islower() or w.group() in preps):
+        if w.group() not in articles and (skipped or not skip_word or not text[:1].islower() or w.group() in preps):
             return False
         before = before[:w.start()].rstrip()
         skipped += 1 if w.group() not in articles else 0
@@ -224,10 +224,11 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
         lo, hi = _clause(ctx, sent, a, colon=st.adjectives)
         here = [m for m in here if lo <= m.start < hi]
     if st.how in ("before", "subject") and not st.preps:
-        # a city stands for its government as a subject ("Washington has warned"), not where it is a place
-        # ("a spokesperson for the U.S. embassy in New Delhi said")
+        # who acts is not where it happens: a city stands for its government as a subject ("Washington has
+        # warned"), not after a preposition of place ("the U.S. embassy in New Delhi said", "sent jets to
+        # Britain and destroyers to Spain")
         places = tuple(ctx.lang.words("location_prepositions"))
-        here = [m for m in here if m.how != "city" or not _preceded_by(ctx, m, places)]
+        here = [m for m in here if m.how not in ("city", "name", "new") or not _preceded_by(ctx, m, places, False)]
     kinds = ("adj",) if st.only_adjectives else (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
         closed = _closed_relatives(ctx, sent, a)
@@ -236,8 +237,8 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
              and not any(s <= m.start < e for s, e in closed)]
         if len(c) > 1:  # "Biden, who met Tusk on Tuesday, said": the one who said is Biden
             for k in range(len(c) - 1):
-                if (_opens_relative(ctx, c[k].end) or _opens_apposition(ctx, c[k], c[-1], a)) and \
-                        "," in ctx.article.text[c[-1].end:a]:
+                appositive = c[k] is here[0] and _opens_apposition(ctx, c[k], c[-1], a)
+                if (_opens_relative(ctx, c[k].end) or appositive) and "," in ctx.article.text[c[-1].end:a]:
                     return _listed(ctx, here, c[k])
         return _listed(ctx, here, c[-1]) if c else []
     if st.how == "after":
@@ -278,7 +279,7 @@ def _listed(ctx: Context, here: list[Mention], m: Mention) -> list[Mention]:
         return [n for n in here if (n.start, n.end) == (m.start, m.end)]
     if m.how not in FIRM:
         return [m]
-    firm = [n for n in here if n.how in FIRM and n.how != "pair" and n.type == m.type]
+    firm = [n for n in here if n.how in FIRM and n.how != "pair"]
     if m not in firm:
         return [m]
     k = firm.index(m)
@@ -309,8 +310,7 @@ def _opens_apposition(ctx: Context, subject: Mention, inner: Mention, a: int) ->
     """Whether a name in commas follows the subject ("La Turchia, paese della Nato, ha fornito"): the verb's
     subject is the one before."""
     text = ctx.article.text
-    return bool(re.fullmatch(r",[^,]*", text[subject.end:inner.start])) and "," in text[inner.end:a] and \
-        subject.start == min((m.start for m in ctx.in_sentence(ctx.article.sentence_at(a))), default=-1)
+    return bool(re.fullmatch(r",[^,]*", text[subject.end:inner.start])) and "," in text[inner.end:a]
 
 
 def _joins(ctx: Context, start: int, end: int) -> bool:
@@ -659,8 +659,9 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
             break  # "Armenia, Azerbaigian e Russia hanno firmato": the list is the parties
     parties = _unique(parties)
     at_least = int(rule.sets.get("parties_at_least", 2))  # 1: a decision an organisation's members took
-    if len(parties) >= at_least:
-        at_least = min(at_least, len(parties))
+    if at_least == 1 and len(parties) == 1:  # "Israel and Hamas agreed": not the organisation alone
+        every = ctx.standing_for(sent, allowed, cities=True)
+        parties = _listed(ctx, every, parties[0]) if parties[0] in every else parties
     carried = False
     dated = any(sent.start <= x.start < sent.end for x in ctx.dates)
     if len(parties) < 2 and ctx.last_parties[0] == sent.index - 1 and dated:
@@ -711,6 +712,7 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     if not found or found[0].how == "pair":
         return []  # "the two countries said": no one speaker
     speaker = found[0]
+    others = [m for m in found[1:] if m.type == speaker.type == "person" and m.how in FIRM]
     d.values["speaker"] = speaker.entity
     d.confidence *= 0.9 if k > 0 else 1.0
     d.confidence *= 0.8 if speaker.how == "ref" else 1.0
@@ -745,6 +747,10 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
         if p is not None:
             p.group = n
             out.append(p)
+    for m in others:  # "lo hanno annunciato i premier X e Y": the same words, said by each
+        out += [Proposal(p.kind, {**p.values, "speaker": m.entity}, min(p.start, m.start), max(p.end, m.end),
+                         p.confidence, p.note, p.sentence, p.group)
+                for p in list(out) if p.values["speaker"] == speaker.entity]
     return out
 
 
@@ -791,7 +797,7 @@ def _reported(ctx: Context, sent: Sentence, b: int) -> str:
                  + r")\s+(.+)", rest, re.IGNORECASE | re.DOTALL)
     said = m.group(1) if m else rest
     said = clean(said).rstrip(".")
-    return said if len(said) >= 15 else ""
+    return said if len(said) >= 10 else ""
 
 
 def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
