@@ -586,6 +586,8 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
         theirs = {e.country for m in found if (e := ctx.registry.get(m.entity)) is not None and e.country}
         found += _counterparts(ctx, sent, lo, hi, taken | theirs | {m.entity for m in found})
         people = list(dict.fromkeys(m.entity for m in found))
+        if not any(m.type == "person" for m in found) and not isinstance(d.values.get("of"), str):
+            continue  # countries named near a meeting word, no one who met: seldom a meeting of theirs
         if not people and isinstance(d.values.get("of"), str):
             people = [d.values["of"]]  # "a virtual summit of the alliance": the body that met
             d.confidence *= 0.8
