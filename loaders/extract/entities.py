@@ -407,6 +407,12 @@ def _resolve_references(article: Article, found: Found, registry: Registry, lang
             out.append(Mention(m.start, m.end, following.entity, m.type, "name", m.text))
             continue
         antecedent = last.get(m.type)
+        if m.type == "country" and antecedent is not None and \
+                re.fullmatch(r"\s+[^\W\d]+(?:\s+[^\W\d]+)?\s+", text[antecedent.end:m.start]):
+            # "Russia invaded the country": not the subject of the verb before it, the country named earlier
+            earlier = [n for n in out if n.type == "country" and n.how in ("name", "new")
+                       and n.entity != antecedent.entity and n.start < antecedent.start]
+            antecedent = earlier[-1] if earlier else antecedent
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None
         if m.type == "person" and nxt is not None and nxt.how == "name" and \
                 text[m.end:nxt.start].strip().casefold() in of_words and (c := _country_of(nxt, registry)):

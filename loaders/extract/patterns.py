@@ -227,7 +227,7 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
         # who acts is not where it happens: a city stands for its government as a subject ("Washington has
         # warned"), not after a preposition of place ("the U.S. embassy in New Delhi said", "sent jets to
         # Britain and destroyers to Spain")
-        places = tuple(ctx.lang.words("location_prepositions"))
+        places = tuple(ctx.lang.words("location_prepositions")) + tuple(ctx.lang.words("target_prepositions"))
         here = [m for m in here if m.how not in ("city", "name", "new") or not _preceded_by(ctx, m, places, False)]
     kinds = ("adj",) if st.only_adjectives else (*FIRM, "ref", "adj") if st.adjectives else (*FIRM, "ref")
     if st.how == "before":
@@ -319,7 +319,25 @@ def _joins(ctx: Context, start: int, end: int) -> bool:
     between = ctx.article.f.folded[ctx.article.f.folded_at(start):ctx.article.f.folded_at(end)].strip()
     if not between:
         return False
-    return between in connectors or all(w in connectors for w in re.findall(r"[\w']+|,", between))
+    words = re.findall(r"[\w']+|,", between)
+    if between in connectors or all(w in connectors for w in words):
+        return True
+    # "Vladimir Putin and North Korean leader Kim Jong Un": a title and a nationality before the next name
+    return bool(words) and words[0] in connectors and all(w in connectors or w in _title_words(ctx.lang)
+                                                          for w in words)
+
+
+_TITLES: dict[str, set[str]] = {}
+
+
+def _title_words(lang: Language) -> set[str]:
+    """The words of persons' titles and of nationality adjectives."""
+    if lang.code not in _TITLES:
+        words = {w for t in lang.words("person_titles") for w in t.split()}
+        for adjectives in (lang.data.get("demonyms") or {}).values():
+            words |= {w for a in adjectives for w in re.findall(r"[\w']+", fold_phrase(str(a)))}
+        _TITLES[lang.code] = words
+    return _TITLES[lang.code]
 
 
 def _enumeration(ctx: Context, here: list[Mention], b: int, gap: int,
@@ -714,7 +732,8 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     if not found or found[0].how == "pair":
         return []  # "the two countries said": no one speaker
     speaker = found[0]
-    others = [m for m in found[1:] if m.type == speaker.type == "person" and m.how in FIRM]
+    others = [m for m in found[1:] if m.how in FIRM and m.how != "pair"
+              and (m.type == speaker.type == "person" or min(abs(m.start - b), abs(a - m.end)) <= 40)]
     d.values["speaker"] = speaker.entity
     d.confidence *= 0.9 if k > 0 else 1.0
     d.confidence *= 0.8 if speaker.how == "ref" else 1.0
@@ -758,7 +777,7 @@ def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
 
 def _person_before(ctx: Context, sent: Sentence, a: int) -> bool:
     """Whether a person is named in the sentence before the verb ("Kim, arrived by train, invited Putin")."""
-    return any(m.type == "person" and m.end <= a and m.how in FIRM for m in ctx.in_sentence(sent))
+    return any(m.type == "person" and m.end <= a and m.how in FIRM and m.how != "pair" for m in ctx.in_sentence(sent))
 
 
 def _speaker_next(ctx: Context, sent: Sentence, b: int) -> bool:
@@ -808,7 +827,19 @@ def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
         key = _key(p)
         if key not in best or p.confidence > best[key].confidence:
             best[key] = p
-    return sorted(best.values(), key=lambda p: (p.start, p.kind))
+    out = sorted(best.values(), key=lambda p: (p.start, p.kind))
+    met: list[Proposal] = []
+    kept = []
+    for p in out:  # "Putin visited Pyongyang … The two leaders held talks": one meeting told twice
+        if p.kind == "meeting":
+            same = [q for q in met if set(q.values["participants"]) == set(p.values["participants"])
+                    and 0 < p.sentence - q.sentence <= 2
+                    and (q.values.get("start") is None or p.values.get("start") in (None, q.values.get("start")))]
+            met.append(p)
+            if same:
+                continue
+        kept.append(p)
+    return kept
 
 
 def _key(p: Proposal) -> tuple:
