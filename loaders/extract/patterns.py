@@ -717,7 +717,10 @@ def _subject(ctx: Context, sent: Sentence, a: int) -> str:
 def _statement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     text = ctx.article.text
     quotes = [q for q in ctx.article.quotations if q.start < sent.end and q.end > sent.start and len(q.inner) > 12]
-    inverted = any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes) or \
+    opener = re.match(r"[\w']+", ctx.article.f.folded[ctx.article.f.folded_at(sent.start):])
+    inverted = (opener is not None and opener.group() in ctx.lang.words("inversion_openers")
+                and not _person_before(ctx, sent, a)) or \
+        any(q.end <= a and re.fullmatch(r"[\s,–—-]*", text[q.end:a]) for q in quotes) or \
         (bool(re.search(r",\s*$", text[sent.start:a])) and not _person_before(ctx, sent, a)
          and (_speaker_closes(ctx, sent, b) or _speaker_next(ctx, sent, b)))
     d = _Draft(values={k: v for k, v in rule.sets.items() if k != "variants"})
