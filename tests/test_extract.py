@@ -228,6 +228,40 @@ def test_every_quote_of_every_draft_is_in_its_text(registry):
             assert folded.find(fact["quote"]) is not None, fact["quote"]
 
 
+# ---- measured on the articles written while developing (tests/extraction/dev, with their own registry) ---------
+
+#: just below what the dev split measured when these floors were set (precision 0.93, recall 0.79); the dev
+#: articles were written to develop the rules on, so they guard against regressions, not measure generalisation
+DEV_PRECISION = 0.90
+DEV_RECALL = 0.75
+
+
+@pytest.mark.skipif(not any((LABELLED / "dev").glob("*.txt")), reason="no dev articles")
+def test_dev_drafts_validate_and_keep_their_precision_and_recall():
+    result = evaluate(ROOT, "dev")
+    assert result.articles >= 8
+    assert not result.invalid, result.invalid
+    assert not result.not_verbatim, result.not_verbatim
+    assert result.score.precision() >= DEV_PRECISION, result.score.precision()
+    assert result.score.recall() >= DEV_RECALL, result.score.recall()
+
+
+def test_general_mechanisms_lists_pairs_institutions_and_passives():
+    registry, problems = read_registries([REGISTRY, LABELLED / "entities.yaml"])
+    assert not problems
+    text = ("Vertice a Minsk\n"
+            "Russia e Bielorussia hanno firmato ieri un accordo sulla difesa aerea. "
+            "I due Paesi avevano già firmato nel 2021 un trattato di cooperazione. "
+            "Il Pentagono ha fatto sapere che gli Stati Uniti non riconoscono l’intesa. "
+            "Mosca ha inviato truppe in Armenia e in Tagikistan.\n")
+    facts = draft(text, "it", date(2023, 11, 22), registry)["facts"]
+    agreements = [set(f["parties"]) for f in facts if f["type"] == "agreement"]
+    assert agreements.count({"russia", "belarus"}) == 2  # the list, then "i due Paesi"
+    assert "united-states" in {f["speaker"] for f in facts if f["type"] == "statement"}  # the Pentagon
+    assert {(tuple(f["actor"]), f["location"]) for f in facts if f["type"] == "deployment"} == \
+        {(("russia",), "armenia"), (("russia",), "tajikistan")}  # one deployment per place of the list
+
+
 # ---- measured on articles the drafter was not tuned on ----------------------------------------------------------
 
 #: just below what the held-out split measured when these floors were set (precision 0.81, recall 0.37: the

@@ -95,6 +95,8 @@ def registry_index(registry: Registry, lang: Language) -> NameIndex:
             index.add(str(phrase), "pair", str(etype), "ref", False)
     for phrase in lang.words("country_references"):
         index.add(phrase, "", "country", "ref", False)
+    for phrase in lang.words("place_references"):
+        index.add(phrase, "region", "place", "ref", False)
     for phrase in lang.words("person_references"):
         index.add(phrase, "", "person", "ref", False)
     for phrase in lang.words("person_pronouns"):
@@ -383,6 +385,12 @@ def _resolve_references(article: Article, found: Found, registry: Registry, lang
             numbers = lang.table("numbers") if lang is not None else {}
             n = next((int(numbers[w]) for w in WORD.findall(fold_phrase(m.text)) if w in numbers), 2)
             out += _pair(m, out, registry, article, n)
+            continue
+        if m.entity == "region":
+            # "nella regione": the place the text has named most so far (the later first among equals)
+            best = _most_named(Mention(m.start, m.end, "", "place", "ref", m.text), out, registry, article, 1)
+            if best:
+                out.append(Mention(m.start, m.end, best[0], "place", "ref", m.text))
             continue
         if m.entity == "pronoun" and m.type == "country":
             # "Manila is diversifying its suppliers. In January it signed …": the previous sentence's subject

@@ -24,7 +24,7 @@ FOLDER = Path(__file__).resolve().parent / "languages"
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in FOLDER.glob("*.yaml")))
 
 #: the ways a role may be looked for (see the comment in the data files)
-STRATEGIES = ("before", "after", "subject", "demonym", "list", "context", "between")
+STRATEGIES = ("before", "after", "subject", "demonym", "list", "context", "between", "topic")
 
 
 @dataclass(frozen=True)

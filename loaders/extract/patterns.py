@@ -104,7 +104,8 @@ class Context:
         for m in self.in_sentence(s):
             if m.type in types:
                 out.append(m)
-            elif cities and m.type in ("place", "person") and "country" in types and m.how in FIRM:
+            elif cities and m.type in ("place", "person") and "country" in types and \
+                    (m.how in FIRM or (m.how == "ref" and m.type == "person")):
                 e = self.registry.get(m.entity)
                 if e is not None and e.country and self.entity_type(e.country) == "country":
                     out.append(Mention(m.start, m.end, e.country, "country", "city", m.text))
@@ -262,6 +263,24 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
             if c:
                 return c[-1:]
         return []
+    if st.how == "topic":  # what the text is about: the entity named in most sentences up to here
+        counts: dict[str, int] = {}
+        seen: set[tuple[str, int]] = set()
+        for m in ctx.mentions:
+            if m.start >= a or m.type not in types or m.how not in ("name", "new", "adj", "ref") or m.entity in exclude:
+                continue
+            s = ctx.article.sentence_at(m.start).index
+            if (m.entity, s) not in seen:
+                seen.add((m.entity, s))
+                counts[m.entity] = counts.get(m.entity, 0) + 1
+        if not counts:
+            return []
+        top = max(counts.values())
+        best = [e for e, n in counts.items() if n == top]
+        if len(best) > 1 or top < 2:
+            return []  # no one clear topic
+        chosen = next(m for m in ctx.mentions if m.entity == best[0] and m.start < a)
+        return [Mention(chosen.start, chosen.end, chosen.entity, chosen.type, "ref", chosen.text)]
     if st.how == "list":
         if st.preps == ("before",):
             return _enumeration_before(ctx, here, a, st.window or 40)
@@ -322,6 +341,8 @@ def _joins(ctx: Context, start: int, end: int) -> bool:
     words = re.findall(r"[\w']+|,", between)
     if between in connectors or all(w in connectors for w in words):
         return True
+    if len(words) == 2 and words[0] in connectors and words[1] in ctx.lang.words("place_prepositions"):
+        return True  # "in Armenia e in Tagikistan": the preposition said again
     # "Vladimir Putin and North Korean leader Kim Jong Un": a title and a nationality before the next name
     return bool(words) and words[0] in connectors and all(w in connectors or w in _title_words(ctx.lang)
                                                           for w in words)
