@@ -62,17 +62,27 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: a load's inserts and index builds, not readers'
     return db
 
 
-def _schema(db: sqlite3.Connection, form: StoredForm, since: int) -> None:
+def _schema(db: sqlite3.Connection, form: StoredForm, since: int, indexes: bool = True) -> None:
     """A new table for the form's rows, valid from version ``since`` (a reader of an earlier version,
-    whose rows were in the table this one replaces, then falls back to SPARQL)."""
+    whose rows were in the table this one replaces, then falls back to SPARQL). Without ``indexes``, the
+    caller makes them (:func:`_indexes`) once the rows are in: one sort instead of a B-tree insert per row."""
     cols = [c for c in form.extra]
     table = _table(form.name)
     db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, added INTEGER NOT NULL, removed INTEGER, "
                f"article TEXT, {', '.join(f'{c} TEXT' for c in cols)}, row BLOB NOT NULL)")
+    if indexes:
+        _indexes(db, form)
+    db.execute("INSERT OR REPLACE INTO queries (name, signature, since) VALUES (?, ?, ?)",
+               (form.name, form.signature, since))
+
+
+def _indexes(db: sqlite3.Connection, form: StoredForm) -> None:
+    table = _table(form.name)
     order = ", ".join(f"{c} DESC" if desc else c for c, desc in form.order)
     for key in form.keys:
         db.execute(f'CREATE INDEX "{form.name}_by_{key}" ON {table} (k_{key}, {order}, id)')
@@ -80,8 +90,6 @@ def _schema(db: sqlite3.Connection, form: StoredForm, since: int) -> None:
     # what a load's first steps look for: rows of a stopped load, rows no kept version reads any more
     db.execute(f'CREATE INDEX "{form.name}_added" ON {table} (added)')
     db.execute(f'CREATE INDEX "{form.name}_removed" ON {table} (removed) WHERE removed IS NOT NULL')
-    db.execute("INSERT OR REPLACE INTO queries (name, signature, since) VALUES (?, ?, ?)",
-               (form.name, form.signature, since))
 
 
 @dataclass
@@ -108,9 +116,12 @@ class RowWriter:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS queries (name TEXT PRIMARY KEY, signature TEXT, since INTEGER)")
             db.execute("CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY)")
+            new_links = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'links'").fetchone() is None
             db.execute(LINKS_TABLE)
-            for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
-                db.execute(index)
+            #: indexes of new tables, made once their rows are in (see _schema)
+            self._deferred: list[StoredForm | None] = [None] if new_links else []
+            if not new_links:
+                self._links_indexes()
             if (db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() or [FORMAT])[0] != FORMAT:
                 for (name,) in db.execute("SELECT name FROM queries").fetchall():
                     db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
@@ -136,13 +147,18 @@ class RowWriter:
         self._inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, "
                                      f"row) VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
 
+    def _links_indexes(self) -> None:
+        for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
+            self.db.execute(index)
+
     def replace(self, articles: list[ox.NamedNode] | None) -> None:
         """The rows of ``articles`` (of every article: None) are made again: the old ones end here."""
         db, version = self.db, self.version
         for form in self.forms:
             table = _table(form.name)
             if self.stored.get(form.name) != form.signature:
-                _schema(db, form, version)
+                _schema(db, form, version, indexes=False)
+                self._deferred.append(form)
             elif articles is None:  # all made again; readers of earlier versions keep reading theirs
                 db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
             else:
@@ -168,6 +184,11 @@ class RowWriter:
         """List the version as complete, and commit."""
         db = self.db
         try:
+            for form in self._deferred:
+                if form is None:
+                    self._links_indexes()
+                else:
+                    _indexes(db, form)
             for name in set(self.stored) - {f.name for f in self.forms}:
                 db.execute(f"DROP TABLE IF EXISTS {_table(name)}")
                 db.execute("DELETE FROM queries WHERE name = ?", (name,))
