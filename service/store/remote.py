@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import re
 import time
 import urllib.error
@@ -52,6 +53,11 @@ VIRTUOSO_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.
                    "http://www.w3.org/2002/07/owl#", "http://localhost:8890/sparql", "http://localhost:8890/DAV/")
 #: how engines say a query ran, or would run, past their time limit (Virtuoso: SR171, S1TAT, 42000 estimate)
 TIME_LIMIT = re.compile(r"estimated execution time|exceeds the limit|S1TAT|SR171|timeout|timed out", re.I)
+
+
+#: a transaction the engine rolled back because it deadlocked with another (SQL state 40001; Virtuoso: SR172)
+DEADLOCK = re.compile(r"\b40001\b|SR172|[Dd]eadlock")
+DEADLOCK_RETRIES = 6
 
 
 class RemoteError(StoreError):
@@ -245,6 +251,19 @@ class RemoteStore(SparqlReads):
 
     def _send(self, url: str, data: bytes | None, headers: dict[str, str], method: str = "POST",
               timeout: float | None = None) -> tuple[int, Any, bytes]:
+        """One request; one the engine rolled back as a deadlock (Virtuoso's SQL state 40001, which concurrent
+        writes into a shared graph meet) is sent again, a few times: nothing of it was applied."""
+        for attempt in range(DEADLOCK_RETRIES + 1):
+            try:
+                return self._send_once(url, data, headers, method, timeout)
+            except RemoteError as e:
+                if attempt == DEADLOCK_RETRIES or not DEADLOCK.search(str(e)):
+                    raise
+                time.sleep(0.05 * 2 ** attempt * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    def _send_once(self, url: str, data: bytes | None, headers: dict[str, str], method: str,
+                   timeout: float | None) -> tuple[int, Any, bytes]:
         req = urllib.request.Request(url, data=data, method=method, headers={**self._headers, **headers})
         try:
             with self._opener.open(req, timeout=timeout or self.timeout) as r:
