@@ -17,6 +17,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -233,18 +234,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def speed(root: Path, size: int = 50_000) -> str:
     """How long drafting ``size`` bytes takes (the seed article repeated): the goal is 50 KB in 1 s."""
-    import datetime as dt
-    import time
-
-    from .draft import draft_sheet
-    from .registries import read_registries
-
     registry, _ = read_registries([root / "seeds" / "entities.yaml"])
     text = (root / "seeds" / "articles" / "askanews-2023-11-22-csto.txt").read_text(encoding="utf-8")
     big = "\n\n".join([text] * (size // len(text.encode()) + 1))
-    draft_sheet(text, "it", dt.date(2023, 11, 22), registry=registry)  # language data loaded once
+    draft_sheet(text, "it", date(2023, 11, 22), registry=registry)  # language data loaded once
     started = time.perf_counter()
-    draft_sheet(big, "it", dt.date(2023, 11, 22), registry=registry)
+    draft_sheet(big, "it", date(2023, 11, 22), registry=registry)
     return f"speed: {len(big.encode()) // 1000} KB drafted in {time.perf_counter() - started:.2f} s"
 
 
