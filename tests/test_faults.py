@@ -41,7 +41,7 @@ ARTICLES = 200  # with the registry, 201 files: the load maps them in worker pro
 FACTS = 3  # facts per article: a load of a few seconds, a store small enough to compare whole each time
 CORPUS_SEED = 7
 KILL_SEED = 9
-KILLS = 20
+KILLS = 14  # 8 spread over the load, 4 in its writing, 2 at its commit
 COUNT_QUADS = "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
 CSTO_MEMBERS = ('SELECT ?member WHERE { ?m a org:Membership ; org:member ?member ; nf:status "member" ; '
                 'org:organization/dcterms:identifier "csto" } ORDER BY ?member')

@@ -587,7 +587,7 @@ def structured_sheets(draw) -> bytes:
     return (prefix + text).encode("utf-8", errors="surrogatepass")
 
 
-@fuzz_settings(250)
+@fuzz_settings(150)
 @given(data=structured_sheets())
 def test_structured_fuzz_of_the_seed_sheet(box, data):
     note(f"input ({len(data)} bytes): {data[:2000]!r}")

@@ -601,7 +601,7 @@ def test_an_id_with_an_encoded_hash_is_not_a_500(srv, path):
 # ---- 3. parameter and header fuzz of every route ---------------------------------------------------------
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0") or 0)  # per operation; 0 = the default below
-DEFAULT_EXAMPLES = 100
+DEFAULT_EXAMPLES = 70
 FUZZ_SEED = os.environ.get("FUZZ_SEED", "")  # "" = derandomized; "random"; or a number
 #: routes the OpenAPI document leaves out (pages, files), fuzzed the same way
 EXTRA_ROUTES = ["/", "/graph/{rest}", "/ontology", "/ontology/shapes", "/.well-known/void", "/context.jsonld", "/api",

@@ -283,7 +283,7 @@ def terms(cli: Cli, query: str) -> list[dict[str, ox.Term]]:
     return [{v.value: s[v] for v in parsed.variables if s[v] is not None} for s in parsed]
 
 
-@settings(max_examples=25, deadline=None, database=None,
+@settings(max_examples=15, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sheets())
 def test_loaded_sheets_give_back_exactly_their_facts(sheet: GenSheet):
