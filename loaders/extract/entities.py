@@ -70,6 +70,11 @@ class NameIndex:
 _INDEX_CACHE: dict[tuple[int, int, str], NameIndex] = {}
 
 
+#: the language file's lists of words that refer to an entity named elsewhere: (key, kind of reference, type)
+REFERENCE_WORDS = (("country_references", "", "country"), ("place_references", "region", "place"),
+                   ("person_references", "", "person"), ("person_pronouns", "pronoun", "person"),
+                   ("country_pronouns", "pronoun", "country"), ("organization_references", "", "organization"))
+
 def registry_index(registry: Registry, lang: Language) -> NameIndex:
     """Every label and alias of the registry, the language's nationality adjectives and reference phrases."""
     entities = sorted(registry, key=lambda e: (_TYPE_ORDER.index(e.type) if e.type in _TYPE_ORDER else 9, e.id))
@@ -93,18 +98,9 @@ def registry_index(registry: Registry, lang: Language) -> NameIndex:
     for etype, phrases in (lang.data.get("pair_references") or {}).items():
         for phrase in phrases:  # "the two countries", "i due leader": the two entities the text is about
             index.add(str(phrase), "pair", str(etype), "ref", False)
-    for phrase in lang.words("country_references"):
-        index.add(phrase, "", "country", "ref", False)
-    for phrase in lang.words("place_references"):
-        index.add(phrase, "region", "place", "ref", False)
-    for phrase in lang.words("person_references"):
-        index.add(phrase, "", "person", "ref", False)
-    for phrase in lang.words("person_pronouns"):
-        index.add(phrase, "pronoun", "person", "ref", False)
-    for phrase in lang.words("country_pronouns"):
-        index.add(phrase, "pronoun", "country", "ref", False)
-    for phrase in lang.words("organization_references"):
-        index.add(phrase, "", "organization", "ref", False)
+    for words, kind, etype in REFERENCE_WORDS:
+        for phrase in lang.words(words):
+            index.add(phrase, kind, etype, "ref", False)
     if len(_INDEX_CACHE) > 16:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[key] = index

@@ -30,7 +30,7 @@ bp = Blueprint("extract", __name__)
 
 MAX_TEXT = 200 * 1024  # bytes of article text (UTF-8)
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
-FORMATS = {"application/yaml": "yaml", "application/json": "json", "text/html": "html"}
+FORMATS = {"application/yaml": "yaml", "application/json": "json", "text/html": "html", "text/yaml": "yaml"}
 _drafting = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
 _registries: dict[str, Registry] = {}
 _registries_lock = threading.Lock()
@@ -52,11 +52,7 @@ def extract() -> Response:
         fmt = "json" if download == "json" else "yaml"
         name = f"{draft['article'].get('id') or 'article'}.{fmt}"
         return _answer(draft, fmt, {"Content-Disposition": f'attachment; filename="{name}"'})
-    fmt = FORMATS.get(request.accept_mimetypes.best_match(
-        ["application/yaml", "application/json", "text/html", "text/yaml"], default="application/yaml") or "",
-        "yaml")
-    if request.accept_mimetypes.best == "text/yaml":
-        fmt = "yaml"
+    fmt = FORMATS[request.accept_mimetypes.best_match(list(FORMATS), default="application/yaml") or "application/yaml"]
     if fmt == "html":
         return _page(form, draft)
     return _answer(draft, fmt, {})
