@@ -252,19 +252,45 @@ def test_general_mechanisms_lists_pairs_institutions_and_passives():
         {(("russia",), "armenia"), (("russia",), "tajikistan")}  # one deployment per place of the list
 
 
+def test_roles_named_a_sentence_away_are_carried_over():
+    registries = [REGISTRY, LABELLED / "entities.yaml", LABELLED / "dev" / "entities.yaml"]
+    registry, problems = read_registries(registries)
+    assert not problems
+    en = ("Probe\n"
+          "Joe Biden met Andrzej Duda at the White House on Tuesday. The two leaders signed a defence agreement.\n"
+          "The United States will send more weapons to Ukraine. The package includes 31 M1 Abrams tanks.\n"
+          "Germany will deliver Leopard 2 tanks to Ukraine. It would also send Marder vehicles.\n")
+    facts = draft(en, "en", date(2023, 11, 22), registry)["facts"]
+    assert {"united-states", "poland"} in [set(f["parties"]) for f in facts if f["type"] == "agreement"]  # a pair
+    transfers = {(f["supplier"], f["recipient"], f["item"]) for f in facts if f["type"] == "arms-transfer"}
+    assert ("united-states", "ukraine", "m1-abrams") in transfers  # who sends to whom: the sentence before
+    assert ("germany", "ukraine", "marder") in transfers  # "would also send": an adverb inside the trigger
+    abrams = next(f for f in facts if f.get("item") == "m1-abrams")
+    assert "from the sentence before" in abrams["note"] and abrams["confidence"] < 0.65
+    it = ("Prova\n"
+          "Il ministro della Difesa Guido Crosetto ha firmato ieri a Tirana un accordo con l'Albania. "
+          "Ha poi incontrato il premier Edi Rama.\n"
+          "L'Azerbaigian ha lanciato martedì un'offensiva nel Nagorno-Karabakh. In poche ore ha conquistato Shusha.\n")
+    sheet = draft(it, "it", date(2023, 11, 22), registry, text_file="probe.txt")
+    facts = sheet["facts"]
+    assert {"crosetto", "rama"} in [set(f["participants"]) for f in facts if f["type"] == "meeting"]  # no subject:
+    assert [f["actor"] for f in facts if f["type"] == "military-action"] == [["azerbaijan"], ["azerbaijan"]]
+    assert validate(sheet, it, "probe.txt", registries) == []  # who met Rama, who took Shusha: the sentence before
+
+
 # ---- measured on articles the drafter was not tuned on ----------------------------------------------------------
 
-#: just below what the held-out split measured when these floors were set (precision 0.80, recall 0.54: the
-#: recall goal of 0.6 is not reached there; `make eval` prints the figures per fact kind)
-HOLDOUT_PRECISION = 0.79
-HOLDOUT_RECALL = 0.53
+#: just below what the held-out split (14 articles) measured when these floors were set (precision 0.85, recall
+#: 0.56: the recall goal of 0.6 is not reached there; `make eval` prints the figures per fact kind)
+HOLDOUT_PRECISION = 0.84
+HOLDOUT_RECALL = 0.55
 
 
 @pytest.mark.parametrize("split, precision, recall", [("holdout", HOLDOUT_PRECISION, HOLDOUT_RECALL),
                                                        ("dev", DEV_PRECISION, DEV_RECALL)])
 def test_drafts_validate_and_keep_their_precision_and_recall(split: str, precision: float, recall: float):
     result = evaluate(ROOT, split)
-    assert result.articles >= (6 if split == "holdout" else 8)
+    assert result.articles >= (14 if split == "holdout" else 8)
     assert not result.invalid, result.invalid
     assert not result.not_verbatim, result.not_verbatim
     assert result.score.precision() >= precision, result.score.precision()

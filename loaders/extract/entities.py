@@ -369,7 +369,7 @@ def _resolve_references(article: Article, found: Found, registry: Registry, lang
     for i, m in enumerate(mentions):
         if m.how != "ref":
             out.append(m)
-            if m.how in ("name", "new"):
+            if m.how in ("name", "new") and m.start >= article.head_end:  # not the dateline's agency or city
                 last[m.type] = m
                 if m.type == "person":
                     persons.append(m)

@@ -24,7 +24,7 @@ FOLDER = Path(__file__).resolve().parent / "languages"
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in FOLDER.glob("*.yaml")))
 
 #: the ways a role may be looked for (see the comment in the data files)
-STRATEGIES = ("before", "after", "subject", "demonym", "list", "context", "between", "topic")
+STRATEGIES = ("before", "after", "subject", "demonym", "list", "context", "between", "topic", "previous")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Strategy:
     types: tuple[str, ...] = ()  # entity types allowed (empty: what the role takes)
     adjectives: bool = False  # a nationality adjective may stand for its country ("il ministero azero")
     only_adjectives: bool = False  # nothing but a nationality adjective ("a U.S.-brokered deal")
+    direct: bool = False  # after: only an article between the trigger and the name ("ha conquistato Shusha")
 
 
 @dataclass(frozen=True)
@@ -122,17 +123,22 @@ def _strategy(where: str, role: str, raw: Any) -> Strategy:
     preps = raw[how] if isinstance(raw[how], list) else [raw[how]] if isinstance(raw[how], str) else []
     return Strategy(how, tuple(fold_phrase(str(p)) for p in preps), int(raw.get("window", 0)),
                     tuple(raw.get("types") or ()), bool(raw.get("adjectives", False)),
-                    raw.get("adjectives") == "only")
+                    raw.get("adjectives") == "only", bool(raw.get("direct", False)))
 
 
-def trigger_regex(words: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex for folded words and phrases; a final * stands for any word ending."""
+def trigger_regex(words: list[str] | tuple[str, ...],
+                  fillers: list[str] | tuple[str, ...] = ()) -> re.Pattern[str] | None:
+    """One regex for folded words and phrases; a final * stands for any word ending. Up to two ``fillers``
+    (adverbs: "also", "poi") may stand between the words of a phrase ("would also send", "ha poi firmato")."""
     if not words:
         return None
+    gap = r"\s+"
+    if fillers:
+        gap = r"\s+(?:(?:" + "|".join(re.escape(f) for f in sorted(set(fillers), key=len, reverse=True)) + r")\s+){0,2}"
     parts = []
     for w in sorted(set(words), key=len, reverse=True):
         star = w.endswith("*")
-        body = re.escape(w.rstrip("*")).replace(r"\ ", r"\s+").replace("'", "['’]?\\s*")
+        body = re.escape(w.rstrip("*")).replace(r"\ ", gap).replace("'", "['’]?\\s*")
         if w.startswith("*"):
             body = r"\w+" + body.lstrip("\\*")
         parts.append(body + (r"\w*" if star else ""))

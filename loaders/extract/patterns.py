@@ -75,6 +75,9 @@ class Context:
     _by_sentence: dict[int, list[Mention]] = field(default_factory=dict)
     #: the sentence of the last agreement proposed and its parties (a next sentence may go on about it)
     last_parties: tuple[int, list[Mention]] = (-9, [])
+    #: by fact kind, the sentence of its last trigger and the roles found there ("Washington will send arms to
+    #: Kyiv. The package includes …": the next sentence goes on about the same transfer)
+    frames: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         quotes = self.article.quotations
@@ -108,7 +111,9 @@ class Context:
                     (m.how in FIRM or (m.how == "ref" and m.type == "person")):
                 e = self.registry.get(m.entity)
                 if e is not None and e.country and self.entity_type(e.country) == "country":
-                    out.append(Mention(m.start, m.end, e.country, "country", "city", m.text))
+                    # "the two leaders" stand for their two countries together, as a pair still
+                    how = "pair" if m.how == "pair" else "city"
+                    out.append(Mention(m.start, m.end, e.country, "country", how, m.text))
         return out
 
     def entity_type(self, eid: str) -> str | None:
@@ -123,7 +128,7 @@ def propose(ctx: Context) -> list[Proposal]:
     negations = set(ctx.lang.words("negations"))
     hypothetical = trigger_regex(ctx.lang.words("hypothetical"))
     for rule in ctx.lang.rules:
-        rx = _trigger_regex(rule)
+        rx = _trigger_regex(rule, ctx.lang)
         if rx is None:
             continue
         for m in rx.finditer(folded):
@@ -150,9 +155,9 @@ def propose(ctx: Context) -> list[Proposal]:
 _RULE_RE: dict[int, re.Pattern[str] | None] = {}
 
 
-def _trigger_regex(rule: Rule) -> re.Pattern[str] | None:
+def _trigger_regex(rule: Rule, lang: Language | None = None) -> re.Pattern[str] | None:
     if id(rule) not in _RULE_RE:
-        _RULE_RE[id(rule)] = trigger_regex(rule.triggers)
+        _RULE_RE[id(rule)] = trigger_regex(rule.triggers, lang.words("fillers") if lang is not None else ())
     return _RULE_RE[id(rule)]
 
 
@@ -244,7 +249,7 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
         return _listed(ctx, here, c[-1]) if c else []
     if st.how == "after":
         c = [m for m in here if m.start >= b and m.start - b <= window and m.how in kinds
-             and (not st.preps or _preceded_by(ctx, m, st.preps))]
+             and (not st.preps or _preceded_by(ctx, m, st.preps)) and (not st.direct or _direct(ctx, b, m))]
         return _listed(ctx, here, c[0]) if c else []
     if st.how == "subject":
         c = [m for m in here if m.end <= a and m.how in kinds]
@@ -263,6 +268,8 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
             if c:
                 return c[-1:]
         return []
+    if st.how == "previous":
+        return _previous_subject(ctx, sent, a, types, exclude, st.preps)
     if st.how == "topic":  # what the text is about: the entity named in most sentences up to here
         counts: dict[str, int] = {}
         seen: set[tuple[str, int]] = set()
@@ -287,8 +294,43 @@ def _apply(ctx: Context, st: Strategy, types: tuple[str, ...], sent: Sentence, a
         if st.preps == ("after",) or st.window:
             return _enumeration(ctx, here, b, st.window or 40)
         closed = [(s, e) for s, e in _closed_relatives(ctx, sent, sent.end) if not s <= a < e]
-        return _unique([m for m in here if m.how in FIRM and not any(s <= m.start < e for s, e in closed)])
+        # a person the sentence names by pronoun or title is one of them too ("He met President Marcos")
+        return _unique([m for m in here if (m.how in FIRM or (m.how == "ref" and m.type == P))
+                        and not any(s <= m.start < e for s, e in closed)])
     raise ValueError(f"unknown strategy {st.how!r}")
+
+
+def _previous_subject(ctx: Context, sent: Sentence, a: int, types: tuple[str, ...], exclude: set[str],
+                      objects: tuple[str, ...] = ()) -> list[Mention]:
+    """Who the sentence before was about, for a verb with no subject of its own ("Ha poi annunciato l'invio",
+    "The package includes"): the first name of the previous sentence (with its list), the one before that if
+    the previous sentence names no one either. A sentence naming anyone but a place or a target has a
+    subject of its own, perhaps one the rules cannot tell ("The attack came a week after Russia fired");
+    names after ``objects`` ("signed a deal with Japan") are not subjects either, nor, with ``before`` among
+    them, any name after the verb ("Ha poi incontrato Macron")."""
+    places = tuple(ctx.lang.words("location_prepositions")) + tuple(ctx.lang.words("target_prepositions"))
+    who = ("country", "organization", "person")
+    if any((m.type in who or (m.how == "city" and m.end <= a)) and not _preceded_by(ctx, m, places + objects, False)
+           and (m.end <= a or "before" not in objects) for m in ctx.standing_for(sent, who) if m not in ctx.quoted):
+        return []  # "Canberra will scrap a contract": a city before the verb is its subject too
+    for s in range(sent.index - 1, max(-1, sent.index - 3), -1):
+        before = ctx.article.sentences[s]
+        if before.end <= ctx.skip_until:
+            return []
+        named = [m for m in ctx.standing_for(before, types) if m not in ctx.quoted and m.how in (*FIRM, "ref")]
+        subjects = [m for m in named if not _preceded_by(ctx, m, places, False)]
+        if subjects:
+            return [m for m in _listed(ctx, named, subjects[0]) if m.entity not in exclude]
+        if any(m.type in ("country", "organization", "person") for m in ctx.in_sentence(before)):
+            return []  # it names someone, not of the role's types: no subject to carry over
+    return []
+
+
+def _direct(ctx: Context, b: int, m: Mention) -> bool:
+    """Whether only articles stand between a verb and a name: its object, not a preposition's."""
+    f = ctx.article.f
+    between = re.findall(r"[\w']+", f.folded[f.folded_at(b):f.folded_at(m.start)])
+    return all(w in ctx.lang.words("articles") for w in between)
 
 
 def _listed(ctx: Context, here: list[Mention], m: Mention) -> list[Mention]:
@@ -430,6 +472,8 @@ class _Draft:
     spans: list[tuple[int, int]] = field(default_factory=list)
     confidence: float = 1.0
     entities: list[Mention] = field(default_factory=list)
+    found_by: dict[str, str] = field(default_factory=dict)  # role → the strategy that found it
+    carried: list[str] = field(default_factory=list)  # roles taken from the sentence before
 
 
 def _roles(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft, skip: tuple[str, ...] = ()) -> None:
@@ -445,7 +489,8 @@ def _roles(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft, 
             found = found[:1]
         d.values[role] = [m.entity for m in found] if many or len(found) > 1 else found[0].entity
         used.update(m.entity for m in found)
-        d.spans += [(m.start, m.end) for m in found]
+        d.found_by[role] = rule.roles[role][k].how
+        d.spans += [(m.start, m.end) for m in found if sent.start <= m.start < sent.end]  # the quote: one sentence
         d.entities += found
         if k > 0:
             d.confidence *= 0.9
@@ -519,8 +564,9 @@ def _finish(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, d: _Draft)
     trigger = clean(ctx.article.text[a:b])
     if any(m.how == "new" for m in d.entities):
         d.confidence *= 0.9
+    carried = f"; {', '.join(d.carried)} from the sentence before" if d.carried else ""
     return Proposal(rule.kind, d.values, start, end, round(max(0.05, min(1.0, rule.confidence * d.confidence)), 2),
-                    f"{rule.name} (trigger “{trigger}”)", sent.index)
+                    f"{rule.name} (trigger “{trigger}”{carried})", sent.index)
 
 
 def _word_bounds(text: str, start: int, end: int, sent: Sentence) -> tuple[int, int]:
@@ -536,12 +582,61 @@ def _generic(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
     for values in _variants(ctx, rule, sent):
         d = _Draft(values=dict(values))
         _roles(ctx, rule, sent, a, b, d)
+        if not _carry(ctx, rule, sent, d):
+            continue
         _date(ctx, rule.kind, sent, a, b, d)
         for one in _one_each(rule.kind, d.values):
-            p = _finish(ctx, rule, sent, a, b, _Draft(one, d.spans, d.confidence, d.entities))
+            p = _finish(ctx, rule, sent, a, b, _Draft(one, d.spans, d.confidence, d.entities, carried=d.carried))
             if p is not None:
                 out.append(p)
     return out
+
+
+#: strategies that only guess a role (the text's topic, the previous sentence's subject): a role the sentence
+#: before gave for the same kind of fact is a better guess
+_GUESSES = ("topic", "previous")
+#: the roles a fact may take from the same kind of fact in the sentence before: who acts, not where or what
+CARRIED = {"arms-transfer": ("supplier", "recipient"), "deployment": ("actor",), "military-action": ("actor",)}
+
+
+def _carry(ctx: Context, rule: Rule, sent: Sentence, d: _Draft) -> bool:
+    """Fill the roles a trigger's sentence leaves open from the same kind of fact in the sentence before ("The
+    package includes 31 Abrams tanks": who sends them to whom, the sentence before said), and remember this
+    sentence's roles for the next. False when a rule that only continues (`continues: true`) has nothing to
+    continue."""
+    kind = rule.kind
+    if kind not in CARRIED:
+        return True
+    own = {r: v for r, v in d.values.items() if r in ROLE_TYPES[kind] and d.found_by.get(r) not in _GUESSES}
+    frame = ctx.frames.get(kind)
+    if frame is not None and sent.index - frame[0] == 1 and own and not _unexplained(ctx, sent, d, frame[1]):
+        for role, value in frame[1].items():
+            if role not in own and value not in own.values():
+                d.values[role] = value
+                d.carried.append(role)
+        if d.carried:
+            d.confidence *= 0.8
+    if own and (frame is None or frame[0] != sent.index or len(own) >= len(frame[1])):
+        ctx.frames[kind] = (sent.index, {r: d.values[r] for r in CARRIED[kind] if r in d.values})
+    return bool(d.carried) or not rule.sets.get("continues")
+
+
+def _unexplained(ctx: Context, sent: Sentence, d: _Draft, frame: dict[str, Any]) -> bool:
+    """Whether the sentence names a state, an organisation or a person neither the roles found nor the sentence
+    before account for (not as a place or a target): then it may be about someone else, and nothing is carried
+    into it."""
+    places = tuple(ctx.lang.words("location_prepositions")) + tuple(ctx.lang.words("target_prepositions"))
+    taken: set[Any] = {m.entity for m in d.entities} | {(m.start, m.end) for m in d.entities}
+    carried = {e for v in frame.values() for e in (v if isinstance(v, list) else [v])}  # by a pronoun ("It includes")
+    return any(m.type in (C, G, P) and m.entity not in taken and (m.start, m.end) not in taken
+               and _country_of(ctx, m) not in taken and not (m.how == "ref" and m.entity in carried)
+               and not _preceded_by(ctx, m, places, False)
+               for m in ctx.in_sentence(sent) if m not in ctx.quoted)
+
+
+def _country_of(ctx: Context, m: Mention) -> str | None:
+    e = ctx.registry.get(m.entity)
+    return e.country if e is not None and e.country else None
 
 
 def _one_each(kind: str, values: dict[str, Any]) -> list[dict[str, Any]]:
@@ -572,7 +667,10 @@ def _founding(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[
 def _arms_transfer(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[Proposal]:
     out = []
     for p in _also_listed_items(ctx, sent, a, b, _generic(ctx, rule, sent, a, b)):
-        item = next(m for m in ctx.in_sentence(sent) if m.entity == p.values["item"])
+        item = next((m for m in ctx.in_sentence(sent) if m.entity == p.values["item"]), None)
+        if item is None:  # the weapon the sentence before named ("il sistema"): its quantity is not here
+            out.append(p)
+            continue
         lo, hi = min(a, item.start), max(b, item.end)
         quantities = [q for q in find_quantities(ctx.article, ctx.lang, lo, hi) if q.end <= item.start]
         if quantities:
@@ -624,6 +722,10 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
             found = _who_met(ctx, rule, sent, a, b, persons)
         theirs = {e.country for m in found if (e := ctx.registry.get(m.entity)) is not None and e.country}
         found += _counterparts(ctx, sent, lo, hi, taken | theirs | {m.entity for m in found})
+        if found:  # "Ha poi incontrato Macron": who met him, the sentence before said
+            earlier = _previous_role(ctx, rule, "participants", sent, a, found)
+            found = [*earlier, *found]
+            d.confidence *= 0.8 if earlier else 1.0
         people = list(dict.fromkeys(m.entity for m in found))
         if not any(m.type == "person" for m in found) and not isinstance(d.values.get("of"), str):
             continue  # countries named near a meeting word, no one who met: seldom a meeting of theirs
@@ -633,7 +735,7 @@ def _meeting(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list[P
         elif len(people) < 2:
             continue
         d.values["participants"] = people
-        d.spans += [(m.start, m.end) for m in found]
+        d.spans += [(m.start, m.end) for m in found if sent.start <= m.start < sent.end]
         d.entities += found
         _date(ctx, "meeting", sent, a, b, d)
         p = _finish(ctx, rule, sent, a, b, d)
@@ -673,7 +775,7 @@ def _counterparts(ctx: Context, sent: Sentence, lo: int, hi: int, taken: set[str
 def _who_met(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int, persons: list[Mention]) -> list[Mention]:
     """Of many people in a sentence, those of this meeting: the ones named after its word up to the next
     meeting word, with the sentence's subject ("X was received by Y, after talks with Z": X–Y, X–Z)."""
-    rx = _trigger_regex(rule)
+    rx = _trigger_regex(rule, ctx.lang)
     f = ctx.article.f
     nxt = sent.end
     if rx is not None:
@@ -691,6 +793,8 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     parties: list[Mention] = []
     allowed = ROLE_TYPES["agreement"]["parties"]
     for st in rule.roles.get("parties", ()):  # every way adds its parties: "X signed … with Y"
+        if st.how == "previous":
+            continue  # only for a sentence that names too few parties (below)
         types = tuple(t for t in (st.types or allowed) if t in allowed)
         found = _apply(ctx, st, types, sent, a, b, {m.entity for m in parties}, clause=True)
         if st.how == "list" and len(found) < 2:
@@ -703,6 +807,10 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     if at_least == 1 and len(parties) == 1:  # "Israel and Hamas agreed": not the organisation alone
         every = ctx.standing_for(sent, allowed, cities=True)
         parties = _listed(ctx, every, parties[0]) if parties[0] in every else parties
+    earlier: list[Mention] = []
+    if len(parties) < 2:  # "Ha poi firmato un accordo con il Giappone": who signed, the sentence before said
+        earlier = _previous_role(ctx, rule, "parties", sent, a, parties)
+        parties = _unique([*earlier, *parties])
     carried = False
     dated = any(sent.start <= x.start < sent.end for x in ctx.dates)
     if len(parties) < 2 and ctx.last_parties[0] == sent.index - 1 and dated:
@@ -718,7 +826,7 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
     subject = _subject(ctx, sent, a)
     for values in _variants(ctx, rule, sent):
         d = _Draft(values={**values, "parties": [m.entity for m in parties], "subject": subject},
-                   confidence=0.8 if carried else 1.0)
+                   confidence=0.8 if carried or earlier else 1.0)
         d.spans += [(m.start, m.end) for m in parties if sent.start <= m.start < sent.end]
         d.entities += parties
         _date(ctx, "agreement", sent, a, b, d)
@@ -726,6 +834,18 @@ def _agreement(ctx: Context, rule: Rule, sent: Sentence, a: int, b: int) -> list
         if p is not None:
             out.append(p)
     return out
+
+
+def _previous_role(ctx: Context, rule: Rule, role: str, sent: Sentence, a: int,
+                   taken: list[Mention]) -> list[Mention]:
+    """What the rule's `previous` ways find for a role of a sentence without a subject of its own."""
+    allowed = ROLE_TYPES[rule.kind][role]
+    for st in (st for st in rule.roles.get(role, ()) if st.how == "previous"):
+        types = tuple(t for t in (st.types or allowed) if t in allowed)
+        found = _previous_subject(ctx, sent, a, types, {m.entity for m in taken}, st.preps)
+        if found:
+            return found
+    return []
 
 
 def _subject(ctx: Context, sent: Sentence, a: int) -> str:
@@ -855,6 +975,9 @@ def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
     met: list[Proposal] = []
     kept = []
     for p in out:  # "Putin visited Pyongyang … The two leaders held talks": one meeting told twice
+        if p.kind == "meeting" and any(q.kind == "meeting" and q.sentence == p.sentence and
+                                       set(p.values["participants"]) < set(q.values["participants"]) for q in out):
+            continue  # "Ha incontrato Mattarella e Meloni", said of Macron: the meeting with him in it
         if p.kind == "meeting":
             same = [q for q in met if set(q.values["participants"]) == set(p.values["participants"])
                     and 0 < p.sentence - q.sentence <= 2
