@@ -22,7 +22,7 @@ from newsgraph.loaders import InputError, Mapping, Problem, Scalar, Sequence, pa
 from newsgraph.loaders.vocab import PREFIXES
 from newsgraph.service.sparql.definitions import Param, SavedQuery
 from newsgraph.service.sparql.params import BadValue, example_term, term
-from newsgraph.service.sparql.stored import NotStorable, StoredForm, stored_form
+from newsgraph.service.sparql.stored import GROUPINGS, NotStorable, StoredForm, stored_form
 from newsgraph.service.sparql.text import remote_targets, tokens, where_brace
 
 QUERIES_DIR = Path(str(resources.files("newsgraph.queries")))  # package data: found in a checkout and a wheel
@@ -148,11 +148,11 @@ def read_query(path: Path) -> SavedQuery:
     q = SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
     flag = header.get("stored")
     if flag is not None:
-        if str(flag) not in ("true", "false"):
-            problem(header.key_lines["stored"], "`stored` is true or false")
-        elif str(flag) == "true":
+        if str(flag) not in ("true", "false", *GROUPINGS):
+            problem(header.key_lines["stored"], f"`stored` is true, false or one of {', '.join(GROUPINGS[1:])}")
+        elif str(flag) != "false":
             try:
-                q.stored = stored_form(q)
+                q.stored = stored_form(q, "article" if str(flag) == "true" else str(flag))
             except NotStorable as e:
                 problem(header.key_lines["stored"], f"the load cannot store this query's rows: {e}")
         if problems:

@@ -44,6 +44,7 @@ class Filter:
     column: str
     op: str  # in | <= | >=
     nullable: bool = False
+    numeric: bool = False  # compared as a number (a HAVING on a count), not as text
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,21 @@ class StoredForm:
     order: list[tuple[str, bool]]  # (stored column, descending), the query's ORDER BY
     filters: dict[str, Filter] = field(default_factory=dict)
     signature: str = ""  # changes whenever the stored query's text does: stored rows of another text are stale
+    #: what one row is made from (see newsgraph.service.store.reports): "article" — one article's facts (a
+    #: list); "relations" — every article's statement of one subject–object relation (counted across
+    #: articles); "comparisons" — an article's claims with the reference records and the claims about the same
+    #: transfer they are compared with. Rows of the last two also answer a request that names no key.
+    grouping: str = "article"
 
 
 class NotStorable(ValueError):
     """The query's shape is not one whose answer can be derived from stored rows."""
 
 
-def stored_form(q: SavedQuery) -> StoredForm:
+GROUPINGS = ("article", "relations", "comparisons")
+
+
+def stored_form(q: SavedQuery, grouping: str = "article") -> StoredForm:
     """The stored form of ``q`` (see the module's docstring), or :class:`NotStorable` saying why not."""
     text = q.text
     toks = tokens(text)
@@ -75,7 +84,7 @@ def stored_form(q: SavedQuery) -> StoredForm:
     close = _group_end(toks, where)
     head_vars = {t.text[1:] for t in toks[select:where] if t.kind == "word" and t.text[:1] in "?$"}
     distinct = toks[select + 1].kind == "word" and toks[select + 1].text.upper() in ("DISTINCT", "REDUCED")
-    group_by, order = _tail(toks[close + 1:], text)
+    group_by, order, having = _tail(toks[close + 1:], text)
     grouped = group_by is not None
     groups = set(group_by or [])
     extra: dict[str, str] = {}  # stored column → projection text
@@ -118,6 +127,15 @@ def stored_form(q: SavedQuery) -> StoredForm:
             continue  # a request that gives this parameter is answered by SPARQL
         # ?x <= $p keeps rows whose ?x is at most the value: as SQL, the column compared the same way
         filters[p.name] = Filter(f"f_{var}", op, nullable=nullable_var == var)
+    if having is not None:  # HAVING (AGGREGATE >= $p), the aggregate a column: a filter on that column
+        m = re.fullmatch(r"(.+?)\s*(<=|>=)\s*\$(\w+)", having, re.S)
+        alias = m and _alias_of(text[toks[select].start:toks[where].start], m.group(1))
+        p = m and by_var.get(m.group(3))
+        if not m or not alias or p is None or alias not in q.columns:
+            raise NotStorable("a HAVING other than (AGGREGATE <= or >= $parameter) on a projected aggregate")
+        filtered.add(p.var)
+        project(alias, f"f_{alias}")
+        filters[p.name] = Filter(f"f_{alias}", m.group(2), numeric=True)
     # keys: entity parameters bound in triple patterns (not only compared in a filter)
     keys: dict[str, str] = {}
     for p in q.params:
@@ -163,8 +181,22 @@ def stored_form(q: SavedQuery) -> StoredForm:
         stored += "GROUP BY " + " ".join(f"?{v}" for v in [*(group_by or []), *added_groups]) + "\n"
     prologue = text[:toks[select].start]
     stored = prologue + stored
-    signature = hashlib.sha256(stored.encode()).hexdigest()[:16]
-    return StoredForm(q.name, stored, list(q.columns), keys, fill, order_cols, filters, signature)
+    if grouping not in GROUPINGS:
+        raise NotStorable(f"rows grouped by {grouping!r}: one of {', '.join(GROUPINGS)}")
+    if grouping != "article" and len(keys) != 1:
+        raise NotStorable("a report's rows need exactly one key parameter")
+    signature = hashlib.sha256(((grouping if grouping != "article" else "") + stored).encode()).hexdigest()[:16]
+    return StoredForm(q.name, stored, list(q.columns), keys, fill, order_cols, filters, signature, grouping)
+
+
+def _alias_of(projection: str, expression: str) -> str | None:
+    """The variable the projection names ``(expression AS ?v)`` (whitespace aside), or None."""
+    squeeze = re.compile(r"\s+")
+    wanted = squeeze.sub("", expression)
+    for m in re.finditer(r"\((.+?)\s+AS\s+\?(\w+)\s*\)", projection, re.S | re.I):
+        if squeeze.sub("", m.group(1)) == wanted:
+            return m.group(2)
+    return None
 
 
 def _group_end(toks: list[Token], where: int) -> int:
@@ -176,11 +208,12 @@ def _group_end(toks: list[Token], where: int) -> int:
     raise NotStorable("the WHERE group is not closed")
 
 
-def _tail(toks: list[Token], text: str) -> tuple[list[str] | None, list[tuple[str, bool]]]:
-    """(GROUP BY variables or None, ORDER BY conditions as (expression, descending)) of the solution
-    modifiers after the WHERE group."""
+def _tail(toks: list[Token], text: str) -> tuple[list[str] | None, list[tuple[str, bool]], str | None]:
+    """(GROUP BY variables or None, ORDER BY conditions as (expression, descending), the HAVING condition or
+    None) of the solution modifiers after the WHERE group."""
     group_by: list[str] | None = None
     order: list[tuple[str, bool]] = []
+    having: str | None = None
     i = 0
     while i < len(toks):
         word = toks[i].text.upper() if toks[i].kind == "word" else ""
@@ -212,10 +245,15 @@ def _tail(toks: list[Token], text: str) -> tuple[list[str] | None, list[tuple[st
                 else:
                     break
             continue
+        if word == "HAVING" and having is None and i + 1 < len(toks) and toks[i + 1].text == "(":
+            end = _paren_end(toks, i + 1)
+            having = text[toks[i + 1].start + 1:toks[end].start].strip()
+            i = end + 1
+            continue
         if word in ("LIMIT", "OFFSET", "HAVING", "VALUES"):
             raise NotStorable(f"{word} after the WHERE group")
         i += 1
-    return group_by, order
+    return group_by, order, having
 
 
 def _paren_end(toks: list[Token], i: int) -> int:
@@ -241,18 +279,21 @@ class Plan:
     signature: str
     key: str
     value: str
-    filters: list[tuple[str, str, bool, list[str]]]  # (column, op, nullable, values)
+    filters: list[tuple[str, str, bool, list]]  # (column, op, nullable, values)
     order: list[tuple[str, bool]]
 
 
 def plan(form: StoredForm, terms: dict[str, list]) -> Plan | None:
     """The stored-rows plan for a request's checked terms, or None when SPARQL must answer it: no key
-    given with exactly one IRI, or a parameter given that the stored rows cannot narrow by."""
+    given with exactly one IRI (a report's rows also answer a request without its key: ``value`` ""), or a
+    parameter given that the stored rows cannot narrow by."""
     key = next((name for name in form.keys if len(terms.get(name) or []) == 1
                 and isinstance(terms[name][0], ox.NamedNode)), None)
     if key is None:
-        return None
-    filters: list[tuple[str, str, bool, list[str]]] = []
+        if form.grouping == "article" or any(terms.get(name) for name in form.keys):
+            return None
+        key = next(iter(form.keys))
+    filters: list[tuple[str, str, bool, list]] = []
     for name, values in terms.items():
         if name == key or not values:
             continue
@@ -264,5 +305,13 @@ def plan(form: StoredForm, terms: dict[str, list]) -> Plan | None:
         f = form.filters.get(name)
         if f is None or (f.op != "in" and len(values) != 1):
             return None
-        filters.append((f.column, f.op, f.nullable, [v.value for v in values]))
-    return Plan(form.name, form.signature, key, terms[key][0].value, filters, form.order)
+        if f.numeric:
+            try:
+                numbers = [float(v.value) for v in values]
+            except ValueError:
+                return None
+            filters.append((f.column, f.op, f.nullable, numbers))
+        else:
+            filters.append((f.column, f.op, f.nullable, [v.value for v in values]))
+    value = terms[key][0].value if terms.get(key) else ""
+    return Plan(form.name, form.signature, key, value, filters, form.order)

@@ -26,6 +26,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +34,17 @@ import pyoxigraph as ox
 
 from newsgraph.loaders import SILENT, Progress, Registry, Unit, entity_quads, worker_context, worker_pool
 from newsgraph.loaders.ontology import ROLE_NAMES, ontology_unit
-from newsgraph.loaders.vocab import DCTERMS, ENTITY_CLASSES, PREFIXES, PROV, RDF, RDFS, Iris
+from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES, PROV, Iris
 from newsgraph.service.sparql.stored import Plan, StoredForm
+from newsgraph.service.store import reports
+from newsgraph.service.store.reports import LABEL_PREDICATES
 
 FILE = "answers.sqlite"
 FORMAT = "5"
-#: what, changed in a graph that is no article's, can change the rows of articles that name its subject
-LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
 #: articles whose rows are made together, in one small store (see Context)
 CHUNK = 200
+#: a report's groups whose rows are made together (see reports): subject–object pairs, or articles
+REPORT_CHUNK = {"relations": 2000, "comparisons": CHUNK}
 #: above this share of the store's articles, all rows are made again in one run per query
 REBUILD_SHARE = 0.3
 ENTITY_CLASS_IRIS = {c.value for c in ENTITY_CLASSES.values()}
@@ -70,11 +73,14 @@ def _schema(db: sqlite3.Connection, form: StoredForm, since: int, indexes: bool 
     """A new table for the form's rows, valid from version ``since`` (a reader of an earlier version,
     whose rows were in the table this one replaces, then falls back to SPARQL). Without ``indexes``, the
     caller makes them (:func:`_indexes`) once the rows are in: one sort instead of a B-tree insert per row."""
-    cols = [c for c in form.extra]
     table = _table(form.name)
     db.execute(f"DROP TABLE IF EXISTS {table}")
+    if form.grouping == "article":
+        columns = "article TEXT, " + ", ".join(f"{c} TEXT" for c in form.extra)
+    else:  # a report's group and the other article its row depends on; its columns keep numbers as numbers
+        columns = "article TEXT, other TEXT, " + ", ".join(form.extra)
     db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, added INTEGER NOT NULL, removed INTEGER, "
-               f"article TEXT, {', '.join(f'{c} TEXT' for c in cols)}, row BLOB NOT NULL)")
+               f"{columns}, row BLOB NOT NULL)")
     if indexes:
         _indexes(db, form)
     db.execute("INSERT OR REPLACE INTO queries (name, signature, since) VALUES (?, ?, ?)",
@@ -87,6 +93,8 @@ def _indexes(db: sqlite3.Connection, form: StoredForm) -> None:
     for key in form.keys:
         db.execute(f'CREATE INDEX "{form.name}_by_{key}" ON {table} (k_{key}, {order}, id)')
     db.execute(f'CREATE INDEX "{form.name}_by_article" ON {table} (article) WHERE removed IS NULL')
+    if form.grouping != "article":
+        db.execute(f'CREATE INDEX "{form.name}_by_other" ON {table} (other) WHERE removed IS NULL')
     # what a load's first steps look for: rows of a stopped load, rows no kept version reads any more
     db.execute(f'CREATE INDEX "{form.name}_added" ON {table} (added)')
     db.execute(f'CREATE INDEX "{form.name}_removed" ON {table} (removed) WHERE removed IS NOT NULL')
@@ -144,40 +152,61 @@ class RowWriter:
         except BaseException:
             self.abort()
             raise
-        self._inserts = {form.name: (f"INSERT INTO {_table(form.name)} (added, article, {', '.join(form.extra)}, "
-                                     f"row) VALUES (?, ?, {', '.join('?' for _ in form.extra)}, ?)") for form in forms}
+        self.lists = [f for f in forms if f.grouping == "article"]
+        self._inserts = {}
+        for form in forms:
+            head = ["article", *(["other"] if form.grouping != "article" else []), *form.extra]
+            self._inserts[form.name] = (f"INSERT INTO {_table(form.name)} (added, {', '.join(head)}, row) "
+                                        f"VALUES (?, {', '.join('?' for _ in head)}, ?)")
 
     def _links_indexes(self) -> None:
         for index in (LINKS_INDEX, LINKS_BY_ARTICLE, LINKS_ADDED, LINKS_REMOVED):
             self.db.execute(index)
 
-    def replace(self, articles: list[ox.NamedNode] | None) -> None:
-        """The rows of ``articles`` (of every article: None) are made again: the old ones end here."""
+    def is_new(self, form: StoredForm) -> bool:
+        """Whether the form's rows are not stored yet, or were made by another text of it (all are made)."""
+        return self.stored.get(form.name) != form.signature
+
+    def replace(self, articles: list[ox.NamedNode] | None, forms: list[StoredForm] | None = None) -> None:
+        """The rows of ``articles`` (of every article: None) are made again for the list ``forms`` (all of
+        them: None): the old ones end here. The stored links are the articles' too."""
+        for form in self.lists if forms is None else forms:
+            self.replace_groups(form, None if articles is None else [a.value for a in articles])
+        if forms is not None and forms != self.lists:
+            return
         db, version = self.db, self.version
-        for form in self.forms:
-            table = _table(form.name)
-            if self.stored.get(form.name) != form.signature:
-                _schema(db, form, version, indexes=False)
-                self._deferred.append(form)
-            elif articles is None:  # all made again; readers of earlier versions keep reading theirs
-                db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
-            else:
-                db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
-                               [(version, a.value) for a in articles])
         if articles is None:
             db.execute("UPDATE links SET removed = ? WHERE removed IS NULL", (version,))
         else:
             db.executemany("UPDATE links SET removed = ? WHERE article = ? AND removed IS NULL",
                            [(version, a.value) for a in articles])
 
-    def insert(self, made: tuple[list, dict[str, list]]) -> None:
-        """A batch's links and rows, as :func:`_make` gives them."""
+    def replace_groups(self, form: StoredForm, groups: list[str] | None) -> None:
+        """The form's rows of ``groups`` (articles; a report's groups, whose rows also end with the other
+        article they depend on) are made again, or all of them (None): the old ones end here."""
+        db, version, table = self.db, self.version, _table(form.name)
+        if self.is_new(form):
+            if form not in self._deferred:
+                _schema(db, form, version, indexes=False)
+                self._deferred.append(form)
+        elif groups is None:  # all made again; readers of earlier versions keep reading theirs
+            db.execute(f"UPDATE {table} SET removed = ? WHERE removed IS NULL", (version,))
+        else:
+            db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
+                           [(version, g) for g in groups])
+            if form.grouping != "article":
+                db.executemany(f"UPDATE {table} SET removed = ? WHERE other = ? AND removed IS NULL",
+                               [(version, g) for g in groups])
+
+    def insert(self, made: tuple[list | None, dict[str, list]]) -> None:
+        """A batch's links and rows, as :func:`_make` gives them (a report's rows without links)."""
         t = time.perf_counter()
         links, rows = made
-        self.db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
-                            "VALUES (?, ?, ?, ?, ?, ?)", ((self.version, *r) for r in links))
-        for form in self.forms:
-            self.db.executemany(self._inserts[form.name], ((self.version, *r) for r in rows[form.name]))
+        if links is not None:
+            self.db.executemany("INSERT INTO links (added, article, object, property, sort, subject) "
+                                "VALUES (?, ?, ?, ?, ?, ?)", ((self.version, *r) for r in links))
+        for name, form_rows in rows.items():
+            self.db.executemany(self._inserts[name], ((self.version, *r) for r in form_rows))
         self.timings["insert"] = self.timings.get("insert", 0.0) + time.perf_counter() - t
 
     def finish(self) -> None:
@@ -214,46 +243,131 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
     out = RowWriter(versions, version, prior, forms, keep_from)
     timings = out.timings
     try:
-        entities = _entities(store)
-        affected: set[str] | None = None
-        if out.complete and change is not None and not change.whole and previous is not None:
-            t = time.perf_counter()
-            affected = _affected_articles(store, previous, change)
-            timings["affected"] = time.perf_counter() - t
-            total = _article_count(store)
-            if total and len(affected) > REBUILD_SHARE * total:
-                affected = None
-        articles = _all_articles(store) if affected is None else sorted(ox.NamedNode(a) for a in affected)
-        out.replace(None if affected is None else articles)
-        context = Context(store)
-        batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
-        progress.phase("indexing: stored rows", len(articles), "articles")
-
-        def insert(made: tuple[list, dict[str, list]]) -> None:
-            out.insert(made)
-            progress.advance(CHUNK)  # (the bar stops at its total)
-
-        workers = min(os.cpu_count() or 1, len(batches))
-        if workers <= 1 or len(batches) < 3:  # a few articles: here, without starting processes
-            for batch in batches:
-                insert(_make(context.data_for(batch), [a.value for a in batch], forms, entities))
-        else:  # the batches' small stores built here, their rows made by workers meanwhile
-            with worker_pool(workers, (forms, entities)) as pool:
-                pending: deque = deque()
-                for batch in batches:
-                    t = time.perf_counter()
-                    data = context.data_for(batch)
-                    timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
-                    pending.append(pool.submit(_made_in_worker, data, [a.value for a in batch]))
-                    while len(pending) > 2 * workers:  # bounded: memory does not grow with the store
-                        insert(pending.popleft().result())
-                while pending:
-                    insert(pending.popleft().result())
+        with Rows(out, store, progress) as rows:
+            affected: set[str] | None = None
+            relabelled: set = set()
+            if out.complete and change is not None and not change.whole and previous is not None:
+                t = time.perf_counter()
+                relabelled = _relabelled(store, previous, change)
+                affected = _affected_articles(store, previous, change, relabelled)
+                timings["affected"] = time.perf_counter() - t
+                total = _article_count(store)
+                if total and len(affected) > REBUILD_SHARE * total:
+                    affected = None
+            fresh = [f for f in out.lists if out.is_new(f)]
+            if affected is None:
+                rows.lists(None, out.lists)
+            else:
+                rows.lists(sorted(ox.NamedNode(a) for a in affected), [f for f in out.lists if f not in fresh])
+                if fresh:  # a list query stored for the first time (or changed): every article's rows
+                    rows.lists(None, fresh)
+            for form in forms:
+                if form.grouping == "article":
+                    continue
+                groups = None
+                if affected is not None and previous is not None and change is not None and not out.is_new(form):
+                    groups = reports.changed(form, store, previous, change.articles | change.others, relabelled,
+                                             affected)
+                rows.report(form, groups, None if groups is None else affected)
     except BaseException:
         out.abort()
         raise
     out.finish()
     return timings
+
+
+def store_reports(out: RowWriter, store: ox.Store, progress: Progress = SILENT) -> None:
+    """Every report's rows of a load into an empty store, whose list rows its workers made: a report
+    compares articles, so its rows are made once they are all written."""
+    with Rows(out, store, progress) as rows:
+        for form in out.forms:
+            if form.grouping != "article":
+                rows.report(form, None, None)
+
+
+class Rows:
+    """Makes the rows of one version, batch by batch, in worker processes when there are many batches
+    (the batches' small stores built here meanwhile), and hands them to the :class:`RowWriter`."""
+
+    def __init__(self, out: RowWriter, store: ox.Store, progress: Progress):
+        self.out, self.store, self.progress = out, store, progress
+        self.entities = _entities(store)
+        self.context = Context(store)
+        self._pool: ExitStack | None = None
+        self._submit = None
+        self._articles: list[ox.NamedNode] | None = None
+
+    def __enter__(self) -> Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    def all_articles(self) -> list[ox.NamedNode]:
+        if self._articles is None:
+            self._articles = _all_articles(self.store)
+        return self._articles
+
+    def lists(self, articles: list[ox.NamedNode] | None, forms: list[StoredForm]) -> None:
+        """The rows of ``forms`` for ``articles`` (every article's: None), and their links."""
+        if not forms:
+            return
+        self.out.replace(articles, forms)
+        if articles is None:
+            articles = self.all_articles()
+        links = forms == self.out.lists
+        self.progress.phase("indexing: stored rows", len(articles), "articles")
+        names = [f.name for f in forms]
+        batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
+
+        def data(batch: list[ox.NamedNode]) -> tuple:
+            return _made_in_worker, self.context.data_for(batch), [a.value for a in batch], names, links
+
+        self._run(batches, data, CHUNK)
+
+    def report(self, form: StoredForm, groups: set[str] | None, affected: set[str] | None) -> None:
+        """A report's rows of ``groups`` (of every group: None); ``affected``: the articles whose rows are
+        made again (None: all), which decides which batch keeps a row that two articles give."""
+        self.out.replace_groups(form, None if groups is None else sorted(groups))
+        chosen = reports.every(form, self.store, self.all_articles()) if groups is None else sorted(groups)
+        builder = reports.Builder(form, self.store, whole=groups is None)
+        self.progress.phase(f"indexing: {form.name}", len(chosen), "groups")
+        size = REPORT_CHUNK[form.grouping]
+        batches = [chosen[i:i + size] for i in range(0, len(chosen), size)]
+
+        def data(batch: list[str]) -> tuple:
+            return _report_made_in_worker, form.name, builder.data_for(batch), batch, affected
+
+        self._run(batches, data, size)
+
+    def _run(self, batches: list, data, size: int) -> None:
+        timings = self.out.timings
+        if len(batches) < 3 and self._pool is None:  # a few: here, without starting processes
+            context = (self.out.forms, self.entities)
+            for batch in batches:
+                fn, *args = data(batch)
+                self._insert(fn(*args, context=context), size)
+            return
+        workers = max(1, min(os.cpu_count() or 1, len(batches)))
+        if self._pool is None:
+            self._pool = ExitStack()
+            pool = self._pool.enter_context(worker_pool(max(1, os.cpu_count() or 1), (self.out.forms, self.entities)))
+            self._submit = pool.submit
+        pending: deque = deque()
+        for batch in batches:
+            t = time.perf_counter()
+            fn, *args = data(batch)
+            timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
+            pending.append(self._submit(fn, *args))
+            while len(pending) > 2 * workers:  # bounded: memory does not grow with the store
+                self._insert(pending.popleft().result(), size)
+        while pending:
+            self._insert(pending.popleft().result(), size)
+
+    def _insert(self, made: tuple, size: int) -> None:
+        self.out.insert(made)
+        self.progress.advance(size)  # (the bar stops at its total)
 
 
 def _select(store: ox.Store, text: str) -> ox.QuerySolutions:
@@ -276,14 +390,8 @@ def _articles_of(store: ox.Store, graph: ox.NamedNode) -> set[str]:
             if isinstance(q.object, ox.NamedNode)}
 
 
-def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> set[str]:
-    """The articles whose rows may differ between the two versions: those the load wrote or replaced
-    (as they were and as they are), and those whose facts name something whose labels, identifier or
-    type changed in another graph."""
-    out: set[str] = set()
-    for g in change.articles:
-        node = ox.NamedNode(g)
-        out |= _articles_of(store, node) | _articles_of(previous, node)
+def _relabelled(store: ox.Store, previous: ox.Store, change: Change) -> set:
+    """The IRIs whose labels, identifier or type changed in the graphs the load wrote that are no article's."""
     subjects: set = set()
     for g in change.others:
         node = ox.NamedNode(g)
@@ -291,7 +399,17 @@ def _affected_articles(store: ox.Store, previous: ox.Store, change: Change) -> s
             new = {(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, node)}
             old = {(q.subject, q.object) for q in previous.quads_for_pattern(None, p, None, node)}
             subjects |= {s for s, _ in new ^ old}
-    for s in subjects:
+    return subjects
+
+
+def _affected_articles(store: ox.Store, previous: ox.Store, change: Change, relabelled: set) -> set[str]:
+    """The articles whose rows may differ between the two versions: those the load wrote or replaced
+    (as they were and as they are), and those whose facts name something ``relabelled``."""
+    out: set[str] = set()
+    for g in change.articles:
+        node = ox.NamedNode(g)
+        out |= _articles_of(store, node) | _articles_of(previous, node)
+    for s in relabelled:
         for q in store.quads_for_pattern(None, None, s, ox.DefaultGraph()):
             for d in store.quads_for_pattern(q.subject, PROV.wasDerivedFrom, None, ox.DefaultGraph()):
                 if isinstance(d.object, ox.NamedNode):
@@ -374,20 +492,29 @@ class Context:
         return quads
 
 
-def _make(data: bytes, articles: list[str], forms: list[StoredForm],
-          entities: set[str]) -> tuple[list, dict[str, list]]:
-    """The stored links and every form's rows of a batch of articles, from its small store's N-Triples."""
+def _make(data: bytes, articles: list[str], forms: list[StoredForm], entities: set[str],
+          links: bool = True) -> tuple[list | None, dict[str, list]]:
+    """The stored links and every list form's rows of a batch of articles, from its small store's N-Triples."""
     small = ox.Store()
     small.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
     wanted = set(articles)
-    return list(_links(small, wanted)), {f.name: list(_rows(small, f, entities, wanted)) for f in forms}
+    return (list(_links(small, wanted)) if links else None,
+            {f.name: list(_rows(small, f, entities, wanted)) for f in forms if f.grouping == "article"})
 
 
-def _made_in_worker(data: bytes, articles: list[str]) -> tuple[list, dict[str, list]]:
-    context = worker_context()
-    assert context is not None
-    forms, entities = context
-    return _make(data, articles, forms, entities)
+def _made_in_worker(data: bytes, articles: list[str], names: list[str], links: bool,
+                    context: tuple | None = None) -> tuple[list | None, dict[str, list]]:
+    forms, entities = context or worker_context()
+    return _make(data, articles, [f for f in forms if f.name in names], entities, links)
+
+
+def _report_made_in_worker(name: str, data: bytes, groups: list[str], affected: set[str] | None,
+                           context: tuple | None = None) -> tuple[None, dict[str, list]]:
+    forms, entities = context or worker_context()
+    form = next(f for f in forms if f.name == name)
+    small = ox.Store()
+    small.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    return None, {name: list(_report_rows(small, form, entities, set(groups), affected))}
 
 
 #: a load worker's store of the registry's and the ontology's labels, identifiers and types, and the registry's
@@ -421,7 +548,9 @@ def rows_of_units(units: list[Unit], registry: Registry, iris: Iris, forms: list
     own.bulk_load(b"".join(u.triples for u in articles if u.triples is not None), format=ox.RdfFormat.N_TRIPLES)
     prefix = iris.article_graph("").value
     nodes = [iris.article(u.replace[0].value[len(prefix):]) for u in articles]
+    forms = [f for f in forms if f.grouping == "article"]
     links, rows = _make(Context(own, named).data_for(nodes), [n.value for n in nodes], forms, entities)
+    assert links is not None
     by_article: dict[str, tuple[list, dict[str, list]]] = {n.value: ([], {f.name: [] for f in forms}) for n in nodes}
     for link in links:
         by_article[link[0]][0].append(link)
@@ -463,6 +592,51 @@ def _rows(small: ox.Store, form: StoredForm, entities: set[str], articles: set[s
         row = [_cell(b.get(c)) for c in form.columns]
         yield (article, *values.values(), zlib.compress(json.dumps(row, ensure_ascii=False,
                                                                   separators=(",", ":")).encode(), 1))
+
+
+def _report_rows(small: ox.Store, form: StoredForm, entities: set[str], batch: set[str],
+                 affected: set[str] | None) -> Iterator[tuple]:
+    """(group, other article, stored columns…, row JSON) for the report rows of the groups in ``batch``,
+    keyed by each entity the row names and once more unkeyed (key ""), the row a request without the key
+    reads. A row that two articles give (a claim compared with another article's) belongs to the batch of
+    its claim's article, or, when that article's rows are not made again, to the other's."""
+    results = small.query(form.text, prefixes=PREFIXES)
+    assert isinstance(results, ox.QuerySolutions)
+    text = results.serialize(format=ox.QueryResultsFormat.JSON)
+    assert text is not None
+    (key,) = [f"k_{k}" for k in form.keys]
+    unkeyed: set[str] = set()
+    for b in json.loads(text)["results"]["bindings"]:
+        group, other = reports.units(form, b)
+        if group not in batch and not (other in batch and affected is not None and group not in affected):
+            continue
+        values = {column: _sortable(b.get(var)) for column, var in form.extra.items()}
+        row = json.dumps([_cell(b.get(c)) for c in form.columns], ensure_ascii=False, separators=(",", ":"))
+        blob = zlib.compress(row.encode(), 1)
+        if values[key] in entities:
+            yield (group, other, *values.values(), blob)
+        if row not in unkeyed:
+            unkeyed.add(row)
+            values[key] = ""
+            yield (group, other, *values.values(), blob)
+
+
+NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double", "float", "long", "int")}
+
+
+def _sortable(term: dict | None) -> object:
+    """A report's column value as SQLite compares it: numbers as numbers (a count sorts 10 after 9)."""
+    if term is None:
+        return None
+    if term.get("datatype") in NUMERIC:
+        try:
+            return int(term["value"])
+        except ValueError:
+            try:
+                return float(term["value"])
+            except ValueError:
+                return term["value"]
+    return term["value"]
 
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"

@@ -100,8 +100,9 @@ class Store(SparqlReads):
     def stored_page(self, plan: Any, offset: int, count: int) -> list[bytes] | None:
         if not self.version:
             return None
-        key = ox.NamedNode(plan.value)
-        is_entity = answers.is_entity(t.object for t in self.triples(key, RDF.type))
+        # (a report's rows answer a request without its key too: value "")
+        is_entity = plan.value == "" or answers.is_entity(t.object for t in self.triples(ox.NamedNode(plan.value),
+                                                                                          RDF.type))
         return answers.reader(versions_dir(Path(self.location))).page(Path(self.version).name, plan, is_entity,
                                                                       offset, count)
 
@@ -461,6 +462,11 @@ class Writer:
         """The list queries' rows for the version about to be committed (see :mod:`.answers`)."""
         if self._rows is not None and self._rows_from_units:  # made by the workers, stored as they came
             rows, self._rows = self._rows, None
+            try:
+                answers.store_reports(rows, self._store, self.progress)
+            except BaseException:
+                rows.abort()
+                raise
             rows.finish()
             return
         versions, version, prior, forms, keep_from = self._rows_target()
