@@ -124,6 +124,8 @@ def targets(b: dict[str, str], store: Path) -> list[tuple[str, str, str]]:
         ("members, status and date", saved("members", organization=o, status="member", date="2020-01-01"), ROWS),
         ("conflicts (busiest country)", saved("conflicts", entity=c), ROWS),
         ("corroborated (busiest country)", saved("corroborated", entity=c), ROWS),
+        ("conflicts (all)", saved("conflicts"), ROWS),
+        ("corroborated (all, 2+ sources)", saved("corroborated"), ROWS),
         ("entity page HTML (busiest country)", id_path(c), "text/html"),
         ("entity page Turtle (busiest country)", id_path(c), "text/turtle"),
         ("article page HTML", id_path(first_article), "text/html"),

@@ -221,10 +221,18 @@ def test_report_answers_follow_loads_that_change_claims_and_reference_records(tm
         return [_answers(client, n, p) for n, p in requests]
 
     before = answers_of(app_client(store))
-    # the news article's complete list loses a member, then the record loses Belarus's CSTO membership
-    for sheet, needle in [(seeds / "askanews-2023-11-22-csto.yaml", "complete: true"),
-                          (seeds / "reference" / "csto-membership.yaml", "id: belarus-member")]:
-        _drop_fact(sheet, random.Random(5), needle)
+    registry = seeds / "entities.yaml"
+
+    def relabel() -> None:  # Belarus, which the record holds and the complete list leaves out
+        registry.write_text(registry.read_text(encoding="utf-8").replace("{en: Belarus,", "{en: Belarus (renamed),"),
+                            encoding="utf-8")
+
+    # the news article's complete list loses a member, Belarus is renamed, the record loses Belarus's membership
+    for edit in [lambda: _drop_fact(seeds / "askanews-2023-11-22-csto.yaml", random.Random(5), "complete: true"),
+                 relabel,
+                 lambda: _drop_fact(seeds / "reference" / "csto-membership.yaml", random.Random(5),
+                                    "id: belarus-member")]:
+        edit()
         result = cli("load", str(seeds))
         assert result.exit_code == 0, result.output
         assert _compare(store, requests) > 0
@@ -250,6 +258,15 @@ def test_a_query_stored_for_the_first_time_gets_every_article_rows(tmp_path):
     assert result.exit_code == 0, result.output
     requests = [(n, p) for n, p in _requests(store, random.Random(7), 2) if n in ("members", "corroborated")]
     assert _compare(store, requests) > 0
+    # the entity pages' stored links are the changed articles' too, as a count of the whole version says
+    db = sqlite3.connect(versions_dir(store) / answers.FILE)
+    live = db.execute("SELECT COUNT(*) FROM links WHERE removed IS NULL").fetchone()[0]
+    db.close()
+    fresh = tmp_path / "fresh"
+    loaded(fresh, corpus)
+    db = sqlite3.connect(versions_dir(fresh) / answers.FILE)
+    assert live == db.execute("SELECT COUNT(*) FROM links WHERE removed IS NULL").fetchone()[0]
+    db.close()
 
 
 def test_a_reader_keeps_its_version_rows_while_a_load_commits_another(tmp_path):

@@ -148,7 +148,7 @@ def read_query(path: Path) -> SavedQuery:
     q = SavedQuery(name, path, text, summary, _text(header.get("description")), params, columns, where, tags)
     flag = header.get("stored")
     if flag is not None:
-        if str(flag) not in ("true", "false", *GROUPINGS):
+        if str(flag) not in ("true", "false", *GROUPINGS[1:]):
             problem(header.key_lines["stored"], f"`stored` is true, false or one of {', '.join(GROUPINGS[1:])}")
         elif str(flag) != "false":
             try:

@@ -127,6 +127,8 @@ def stored_form(q: SavedQuery, grouping: str = "article") -> StoredForm:
             continue  # a request that gives this parameter is answered by SPARQL
         # ?x <= $p keeps rows whose ?x is at most the value: as SQL, the column compared the same way
         filters[p.name] = Filter(f"f_{var}", op, nullable=nullable_var == var)
+    if having is not None and grouping == "article":  # (a list's columns are text: a count would compare as one)
+        raise NotStorable("HAVING in a list: only a report's rows (stored: relations or comparisons) keep numbers")
     if having is not None:  # HAVING (AGGREGATE >= $p), the aggregate a column: a filter on that column
         m = re.fullmatch(r"(.+?)\s*(<=|>=)\s*\$(\w+)", having, re.S)
         alias = m and _alias_of(text[toks[select].start:toks[where].start], m.group(1))

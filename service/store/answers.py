@@ -1,9 +1,10 @@
-"""The list queries' answers, stored by the load for every version, read a page at a time.
+"""The list and report queries' answers, stored by the load for every version, read a page at a time.
 
 Why: a page of ``members`` or ``entity-facts`` for the busiest entity costs the engine every fact of
 that entity (seconds at 100,000 articles); a range read of rows stored in the query's order costs the
 page. The rows are those of each saved query's stored form (:mod:`newsgraph.service.sparql.stored`), run
-by the load over what it changed.
+by the load over what it changed: a list's per article, a report's per group of what its rows compare or
+count across articles (:mod:`newsgraph.service.store.reports`).
 
 One SQLite file beside the versions (``.store-versions/answers.sqlite``) holds the rows of every kept
 version: a row says in which version it was ``added`` and, once an article that gave it is replaced,
@@ -41,6 +42,7 @@ from newsgraph.service.store.reports import LABEL_PREDICATES
 
 FILE = "answers.sqlite"
 FORMAT = "5"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 #: articles whose rows are made together, in one small store (see Context)
 CHUNK = 200
 #: a report's groups whose rows are made together (see reports): subject–object pairs, or articles
@@ -167,13 +169,11 @@ class RowWriter:
         """Whether the form's rows are not stored yet, or were made by another text of it (all are made)."""
         return self.stored.get(form.name) != form.signature
 
-    def replace(self, articles: list[ox.NamedNode] | None, forms: list[StoredForm] | None = None) -> None:
-        """The rows of ``articles`` (of every article: None) are made again for the list ``forms`` (all of
-        them: None): the old ones end here. The stored links are the articles' too."""
-        for form in self.lists if forms is None else forms:
+    def replace(self, articles: list[ox.NamedNode] | None) -> None:
+        """Every list form's rows and the stored links of ``articles`` (of every article: None) are made
+        again: the old ones end here."""
+        for form in self.lists:
             self.replace_groups(form, None if articles is None else [a.value for a in articles])
-        if forms is not None and forms != self.lists:
-            return
         db, version = self.db, self.version
         if articles is None:
             db.execute("UPDATE links SET removed = ? WHERE removed IS NULL", (version,))
@@ -194,7 +194,7 @@ class RowWriter:
         else:
             db.executemany(f"UPDATE {table} SET removed = ? WHERE article = ? AND removed IS NULL",
                            [(version, g) for g in groups])
-            if form.grouping != "article":
+            if form.grouping == "comparisons":  # (a relation's row depends on no other article)
                 db.executemany(f"UPDATE {table} SET removed = ? WHERE other = ? AND removed IS NULL",
                                [(version, g) for g in groups])
 
@@ -246,28 +246,29 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
         with Rows(out, store, progress) as rows:
             affected: set[str] | None = None
             relabelled: set = set()
+            written: set[str] = set()
             if out.complete and change is not None and not change.whole and previous is not None:
                 t = time.perf_counter()
                 relabelled = _relabelled(store, previous, change)
-                affected = _affected_articles(store, previous, change, relabelled)
+                written = _written_articles(store, previous, change)
+                affected = written | _naming(store, relabelled)
                 timings["affected"] = time.perf_counter() - t
                 total = _article_count(store)
                 if total and len(affected) > REBUILD_SHARE * total:
                     affected = None
-            fresh = [f for f in out.lists if out.is_new(f)]
-            if affected is None:
-                rows.lists(None, out.lists)
+            if affected is None or any(out.is_new(f) for f in out.lists):
+                # (a list query stored for the first time, or edited: every article's rows, and the links)
+                rows.lists(None)
             else:
-                rows.lists(sorted(ox.NamedNode(a) for a in affected), [f for f in out.lists if f not in fresh])
-                if fresh:  # a list query stored for the first time (or changed): every article's rows
-                    rows.lists(None, fresh)
+                rows.lists(sorted(ox.NamedNode(a) for a in affected))
             for form in forms:
                 if form.grouping == "article":
                     continue
                 groups = None
-                if affected is not None and previous is not None and change is not None and not out.is_new(form):
+                if affected is not None and not out.is_new(form):
+                    assert previous is not None and change is not None
                     groups = reports.changed(form, store, previous, change.articles | change.others, relabelled,
-                                             affected)
+                                             written, affected)
                 rows.report(form, groups, None if groups is None else affected)
     except BaseException:
         out.abort()
@@ -309,20 +310,19 @@ class Rows:
             self._articles = _all_articles(self.store)
         return self._articles
 
-    def lists(self, articles: list[ox.NamedNode] | None, forms: list[StoredForm]) -> None:
-        """The rows of ``forms`` for ``articles`` (every article's: None), and their links."""
+    def lists(self, articles: list[ox.NamedNode] | None) -> None:
+        """Every list form's rows and the stored links of ``articles`` (of every article: None)."""
+        forms = self.out.lists
         if not forms:
             return
-        self.out.replace(articles, forms)
+        self.out.replace(articles)
         if articles is None:
             articles = self.all_articles()
-        links = forms == self.out.lists
         self.progress.phase("indexing: stored rows", len(articles), "articles")
-        names = [f.name for f in forms]
         batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
 
         def data(batch: list[ox.NamedNode]) -> tuple:
-            return _made_in_worker, self.context.data_for(batch), [a.value for a in batch], names, links
+            return _made_in_worker, self.context.data_for(batch), [a.value for a in batch]
 
         self._run(batches, data, CHUNK)
 
@@ -330,7 +330,7 @@ class Rows:
         """A report's rows of ``groups`` (of every group: None); ``affected``: the articles whose rows are
         made again (None: all), which decides which batch keeps a row that two articles give."""
         self.out.replace_groups(form, None if groups is None else sorted(groups))
-        chosen = reports.every(form, self.store, self.all_articles()) if groups is None else sorted(groups)
+        chosen = reports.every(form, self.store, self.all_articles) if groups is None else sorted(groups)
         builder = reports.Builder(form, self.store, whole=groups is None)
         self.progress.phase(f"indexing: {form.name}", len(chosen), "groups")
         size = REPORT_CHUNK[form.grouping]
@@ -352,7 +352,7 @@ class Rows:
         workers = max(1, min(os.cpu_count() or 1, len(batches)))
         if self._pool is None:
             self._pool = ExitStack()
-            pool = self._pool.enter_context(worker_pool(max(1, os.cpu_count() or 1), (self.out.forms, self.entities)))
+            pool = self._pool.enter_context(worker_pool(workers, (self.out.forms, self.entities)))
             self._submit = pool.submit
         pending: deque = deque()
         for batch in batches:
@@ -402,14 +402,19 @@ def _relabelled(store: ox.Store, previous: ox.Store, change: Change) -> set:
     return subjects
 
 
-def _affected_articles(store: ox.Store, previous: ox.Store, change: Change, relabelled: set) -> set[str]:
-    """The articles whose rows may differ between the two versions: those the load wrote or replaced
-    (as they were and as they are), and those whose facts name something ``relabelled``."""
+def _written_articles(store: ox.Store, previous: ox.Store, change: Change) -> set[str]:
+    """The articles of the graphs the load wrote or replaced, as they were and as they are."""
     out: set[str] = set()
     for g in change.articles:
         node = ox.NamedNode(g)
         out |= _articles_of(store, node) | _articles_of(previous, node)
-    for s in relabelled:
+    return out
+
+
+def _naming(store: ox.Store, iris: set) -> set[str]:
+    """The articles whose facts name one of ``iris`` (their rows say its label, identifier or type)."""
+    out: set[str] = set()
+    for s in iris:
         for q in store.quads_for_pattern(None, None, s, ox.DefaultGraph()):
             for d in store.quads_for_pattern(q.subject, PROV.wasDerivedFrom, None, ox.DefaultGraph()):
                 if isinstance(d.object, ox.NamedNode):
@@ -492,20 +497,20 @@ class Context:
         return quads
 
 
-def _make(data: bytes, articles: list[str], forms: list[StoredForm], entities: set[str],
-          links: bool = True) -> tuple[list | None, dict[str, list]]:
+def _make(data: bytes, articles: list[str], forms: list[StoredForm],
+          entities: set[str]) -> tuple[list, dict[str, list]]:
     """The stored links and every list form's rows of a batch of articles, from its small store's N-Triples."""
     small = ox.Store()
     small.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
     wanted = set(articles)
-    return (list(_links(small, wanted)) if links else None,
-            {f.name: list(_rows(small, f, entities, wanted)) for f in forms if f.grouping == "article"})
+    return list(_links(small, wanted)), {f.name: list(_rows(small, f, entities, wanted))
+                                         for f in forms if f.grouping == "article"}
 
 
-def _made_in_worker(data: bytes, articles: list[str], names: list[str], links: bool,
+def _made_in_worker(data: bytes, articles: list[str],
                     context: tuple | None = None) -> tuple[list | None, dict[str, list]]:
     forms, entities = context or worker_context()
-    return _make(data, articles, [f for f in forms if f.name in names], entities, links)
+    return _make(data, articles, forms, entities)
 
 
 def _report_made_in_worker(name: str, data: bytes, groups: list[str], affected: set[str] | None,
@@ -544,13 +549,12 @@ def rows_of_units(units: list[Unit], registry: Registry, iris: Iris, forms: list
         _named_in_worker.clear()
         _named_in_worker[key] = (named, {iris.entity(e.type, e.id).value for e in registry})
     named, entities = _named_in_worker[key]
+    forms = [f for f in forms if f.grouping == "article"]  # (a report's rows are made once all is written)
     own = ox.Store()
     own.bulk_load(b"".join(u.triples for u in articles if u.triples is not None), format=ox.RdfFormat.N_TRIPLES)
     prefix = iris.article_graph("").value
     nodes = [iris.article(u.replace[0].value[len(prefix):]) for u in articles]
-    forms = [f for f in forms if f.grouping == "article"]
     links, rows = _make(Context(own, named).data_for(nodes), [n.value for n in nodes], forms, entities)
-    assert links is not None
     by_article: dict[str, tuple[list, dict[str, list]]] = {n.value: ([], {f.name: [] for f in forms}) for n in nodes}
     for link in links:
         by_article[link[0]][0].append(link)
@@ -621,7 +625,7 @@ def _report_rows(small: ox.Store, form: StoredForm, entities: set[str], batch: s
             yield (group, other, *values.values(), blob)
 
 
-NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double", "float", "long", "int")}
+NUMERIC = {XSD_NS + t for t in ("integer", "decimal", "double", "float", "long", "int")}
 
 
 def _sortable(term: dict | None) -> object:
@@ -637,9 +641,6 @@ def _sortable(term: dict | None) -> object:
             except ValueError:
                 return term["value"]
     return term["value"]
-
-
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 
 def _cell(term: dict | None) -> object:

@@ -25,12 +25,13 @@ Two groupings (the query's ``stored:`` header says which):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
 from newsgraph.loaders.vocab import DCTERMS, NF, PREFIXES, PROV, RDF, RDFS
 from newsgraph.service.sparql.stored import StoredForm
+from newsgraph.service.sparql.text import tokens
 
 #: what, changed in a graph that is no article's, can change the rows of articles that name its subject
 LABEL_PREDICATES = (RDFS.label, DCTERMS.identifier, RDF.type)
@@ -39,25 +40,33 @@ TRANSFER_KEYS = (NF.supplier, NF.recipient, NF.item)
 DEFAULT = ox.DefaultGraph()
 
 
-def named_iris(form: StoredForm) -> list[ox.NamedNode]:
-    """Every IRI the stored query names (prefixed or in full): the predicates a relation may use, and the
-    classes a graph's article may have."""
-    found: dict[str, None] = {}
-    for prefix, local in re.findall(r"(?<![\w?$])([A-Za-z][\w-]*):([A-Za-z_][\w-]*)", form.text):
-        if prefix in PREFIXES:
-            found[PREFIXES[prefix] + local] = None
-    for iri in re.findall(r"<([^<>\s]+)>", form.text):
-        found[iri] = None
-    return [ox.NamedNode(i) for i in found]
+def _named(form: StoredForm) -> list[tuple[str, str]]:
+    """(IRI, the word before it) for every IRI the stored query names, comments and strings aside."""
+    out: list[tuple[str, str]] = []
+    before = ""
+    for t in tokens(form.text):
+        iri = None
+        if t.kind == "iri":
+            iri = t.text
+        elif t.kind == "word" and (m := re.fullmatch(r"([A-Za-z][\w-]*):([A-Za-z_][\w-]*)", t.text)):
+            iri = PREFIXES[m[1]] + m[2] if m[1] in PREFIXES else None
+        if iri is not None:
+            out.append((iri, before))
+        before = t.text
+    return out
 
 
 def named_classes(form: StoredForm) -> list[ox.NamedNode]:
-    """The IRIs the stored query names as a class (``?x a nf:Article``, ``rdf:type``…)."""
-    found: dict[str, None] = {}
-    for prefix, local in re.findall(r"(?:(?<![?$\w])a|rdf:type)\s+([A-Za-z][\w-]*):([A-Za-z_][\w-]*)", form.text):
-        if prefix in PREFIXES:
-            found[PREFIXES[prefix] + local] = None
-    return [ox.NamedNode(i) for i in found]
+    """The IRIs the stored query names as a class (``?x a nf:Article``)."""
+    return [ox.NamedNode(i) for i in dict.fromkeys(iri for iri, before in _named(form)
+                                                    if before in ("a", "rdf:type"))]
+
+
+def relation_predicates(form: StoredForm) -> list[ox.NamedNode]:
+    """The IRIs the stored query names that may be a relation's predicate: all but its classes and what
+    the rows read of any resource (labels, identifiers, types), whose changes a load finds otherwise."""
+    skip = {c.value for c in named_classes(form)} | {p.value for p in LABEL_PREDICATES}
+    return [ox.NamedNode(i) for i in dict.fromkeys(iri for iri, _ in _named(form) if iri not in skip)]
 
 
 def units(form: StoredForm, binding: dict) -> tuple[str, str | None]:
@@ -79,12 +88,13 @@ def pair_key(s: ox.NamedNode, o: ox.NamedNode) -> str:
 
 
 def changed(form: StoredForm, store: ox.Store, previous: ox.Store, graphs: Iterable[str],
-            relabelled: set, articles: set[str]) -> set[str] | None:
+            relabelled: set, written: set[str], articles: set[str]) -> set[str] | None:
     """The groups whose rows may differ between ``previous`` and ``store``, or None: all of them.
     ``graphs``: the graphs the load wrote; ``relabelled``: IRIs whose label, identifier or type changed in a
-    graph that is no article's; ``articles``: the articles a list would make again (see answers)."""
+    graph that is no article's; ``written``: the articles the load wrote; ``articles``: those and the
+    articles whose facts name a relabelled IRI (what a list makes again, see answers)."""
     if form.grouping == "relations":
-        predicates = named_iris(form)
+        predicates = relation_predicates(form)
         out: set[str] = set()
         for g in graphs:
             node = ox.NamedNode(g)
@@ -93,29 +103,40 @@ def changed(form: StoredForm, store: ox.Store, previous: ox.Store, graphs: Itera
                     out.update(pair_key(q.subject, q.object) for q in s.quads_for_pattern(None, p, None, node)
                                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode))
         for e in relabelled:
+            if not isinstance(e, ox.NamedNode):
+                continue
             for p in predicates:
                 out.update(pair_key(e, q.object) for q in store.quads_for_pattern(e, p, None, DEFAULT)
-                           if isinstance(q.object, ox.NamedNode) and isinstance(e, ox.NamedNode))
+                           if isinstance(q.object, ox.NamedNode))
                 out.update(pair_key(q.subject, e) for q in store.quads_for_pattern(None, p, e, DEFAULT)
-                           if isinstance(q.subject, ox.NamedNode) and isinstance(e, ox.NamedNode))
+                           if isinstance(q.subject, ox.NamedNode))
         return out
-    for a in articles:  # a reference record is compared with every claim: all rows are made again
+
+    def is_record(a: str) -> bool:
         node = ox.NamedNode(a)
-        if any(next(iter(s.quads_for_pattern(node, RDF.type, NF.ReferenceRecord, DEFAULT)), None)
-               for s in (store, previous)):
-            return None
-    return set(articles)
+        return any(next(iter(s.quads_for_pattern(node, RDF.type, NF.ReferenceRecord, DEFAULT)), None)
+                   for s in (store, previous))
+
+    if any(is_record(a) for a in written):  # a reference record is compared with every claim
+        return None
+    out = set(articles)
+    if any(is_record(a) for a in articles - written):
+        # a record names a re-labelled member: the complete lists that leave it out say its label
+        out.update(q.object.value for f in store.quads_for_pattern(None, NF.completeList, None, DEFAULT)
+                   for q in store.quads_for_pattern(f.subject, PROV.wasDerivedFrom, None, DEFAULT)
+                   if isinstance(q.object, ox.NamedNode))
+    return out
 
 
-def every(form: StoredForm, store: ox.Store, articles: list[ox.NamedNode]) -> list[str]:
-    """Every group of the store (``articles``: everything a fact is derived from)."""
+def every(form: StoredForm, store: ox.Store, articles: Callable[[], list[ox.NamedNode]]) -> list[str]:
+    """Every group of the store (``articles()``: everything a fact is derived from)."""
     if form.grouping == "relations":
         out: set[str] = set()
-        for p in named_iris(form):
+        for p in relation_predicates(form):
             out.update(pair_key(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, DEFAULT)
                        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode))
         return sorted(out)
-    return [a.value for a in articles]
+    return [a.value for a in articles()]
 
 
 # ---- what a batch of groups' rows are made of ---------------------------------------------------------------
