@@ -130,14 +130,14 @@ def stored_form(q: SavedQuery, grouping: str = "article") -> StoredForm:
     if having is not None and grouping == "article":  # (a list's columns are text: a count would compare as one)
         raise NotStorable("HAVING in a list: only a report's rows (stored: relations or comparisons) keep numbers")
     if having is not None:  # HAVING (AGGREGATE >= $p), the aggregate a column: a filter on that column
-        m = re.fullmatch(r"(.+?)\s*(<=|>=)\s*\$(\w+)", having, re.S)
-        alias = m and _alias_of(text[toks[select].start:toks[where].start], m.group(1))
-        p = m and by_var.get(m.group(3))
-        if not m or not alias or p is None or alias not in q.columns:
+        found = re.fullmatch(r"(.+?)\s*(<=|>=)\s*\$(\w+)", having, re.S)
+        alias = found and _alias_of(text[toks[select].start:toks[where].start], found.group(1))
+        p = found and by_var.get(found.group(3))
+        if not found or not alias or p is None or alias not in q.columns:
             raise NotStorable("a HAVING other than (AGGREGATE <= or >= $parameter) on a projected aggregate")
         filtered.add(p.var)
         project(alias, f"f_{alias}")
-        filters[p.name] = Filter(f"f_{alias}", m.group(2), numeric=True)
+        filters[p.name] = Filter(f"f_{alias}", found.group(2), numeric=True)
     # keys: entity parameters bound in triple patterns (not only compared in a filter)
     keys: dict[str, str] = {}
     for p in q.params:

@@ -26,10 +26,12 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -295,7 +297,7 @@ class Rows:
         self.entities = _entities(store)
         self.context = Context(store)
         self._pool: ExitStack | None = None
-        self._submit = None
+        self._submit: Callable[..., Future] | None = None
         self._articles: list[ox.NamedNode] | None = None
 
     def __enter__(self) -> Rows:
@@ -341,7 +343,7 @@ class Rows:
 
         self._run(batches, data, size)
 
-    def _run(self, batches: list, data, size: int) -> None:
+    def _run(self, batches: list, data: Callable[[Any], tuple], size: int) -> None:
         timings = self.out.timings
         if len(batches) < 3 and self._pool is None:  # a few: here, without starting processes
             context = (self.out.forms, self.entities)
@@ -359,6 +361,7 @@ class Rows:
             t = time.perf_counter()
             fn, *args = data(batch)
             timings["context"] = timings.get("context", 0.0) + time.perf_counter() - t
+            assert self._submit is not None
             pending.append(self._submit(fn, *args))
             while len(pending) > 2 * workers:  # bounded: memory does not grow with the store
                 self._insert(pending.popleft().result(), size)
@@ -509,13 +512,20 @@ def _make(data: bytes, articles: list[str], forms: list[StoredForm],
 
 def _made_in_worker(data: bytes, articles: list[str],
                     context: tuple | None = None) -> tuple[list | None, dict[str, list]]:
-    forms, entities = context or worker_context()
+    forms, entities = _context(context)
     return _make(data, articles, forms, entities)
+
+
+def _context(given: tuple | None) -> tuple[list[StoredForm], set[str]]:
+    """The stored forms and entity IRIs: given (rows made here), or this worker's (see worker_pool)."""
+    context = given if given is not None else worker_context()
+    assert context is not None
+    return context
 
 
 def _report_made_in_worker(name: str, data: bytes, groups: list[str], affected: set[str] | None,
                            context: tuple | None = None) -> tuple[None, dict[str, list]]:
-    forms, entities = context or worker_context()
+    forms, entities = _context(context)
     form = next(f for f in forms if f.name == name)
     small = ox.Store()
     small.bulk_load(data, format=ox.RdfFormat.N_QUADS)
