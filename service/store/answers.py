@@ -336,7 +336,9 @@ class Rows:
         builder = reports.Builder(form, self.store, whole=groups is None)
         self.progress.phase(f"indexing: {form.name}", len(chosen), "groups")
         size = REPORT_CHUNK[form.grouping]
-        batches = [chosen[i:i + size] for i in range(0, len(chosen), size)]
+        transfers = [g for g in chosen if g.startswith(reports.TRANSFER + " ")]  # (never in one batch with articles)
+        others = [g for g in chosen if not g.startswith(reports.TRANSFER + " ")]
+        batches = [part[i:i + size] for part in (transfers, others) for i in range(0, len(part), size)]
 
         def data(batch: list[str]) -> tuple:
             return _report_made_in_worker, form.name, builder.data_for(batch), batch, affected
@@ -619,10 +621,13 @@ def _report_rows(small: ox.Store, form: StoredForm, entities: set[str], batch: s
     text = results.serialize(format=ox.QueryResultsFormat.JSON)
     assert text is not None
     (key,) = [f"k_{k}" for k in form.keys]
+    whole_transfers = any(g.startswith(reports.TRANSFER + " ") for g in batch)
     unkeyed: set[str] = set()
     for b in json.loads(text)["results"]["bindings"]:
         group, other = reports.units(form, b)
-        if group not in batch and not (other in batch and affected is not None and group not in affected):
+        if whole_transfers:
+            pass  # a whole rebuild's batch of whole transfers: each of their rows is made here alone
+        elif group not in batch and not (other in batch and affected is not None and group not in affected):
             continue
         values = {column: _sortable(b.get(var)) for column, var in form.extra.items()}
         row = json.dumps([_cell(b.get(c)) for c in form.columns], ensure_ascii=False, separators=(",", ":"))

@@ -128,15 +128,37 @@ def changed(form: StoredForm, store: ox.Store, previous: ox.Store, graphs: Itera
     return out
 
 
+#: a whole rebuild's batch of transfers (``TRANSFER supplier recipient item``) rather than of articles
+TRANSFER = "transfer"
+
+
 def every(form: StoredForm, store: ox.Store, articles: Callable[[], list[ox.NamedNode]]) -> list[str]:
-    """Every group of the store (``articles()``: everything a fact is derived from)."""
+    """Every group of the store (``articles()``: everything a fact is derived from).
+
+    For ``comparisons`` the groups of a whole rebuild are not the articles: an article's batch would carry
+    every claim about its transfers, and the busiest transfers' claims would be compared again in every
+    batch (at 100,000 articles that is hours). Instead the claims that give a quantity are grouped by
+    their transfer, each group made once, and the articles are batched (without those claims) only when
+    there is a reference record to compare them with."""
     if form.grouping == "relations":
         out: set[str] = set()
         for p in relation_predicates(form):
             out.update(pair_key(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, DEFAULT)
                        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode))
         return sorted(out)
-    return [a.value for a in articles()]
+    keys = {" ".join([TRANSFER, *(t.value for t in key)]) for key in _transfers(store)}
+    records = next(iter(store.quads_for_pattern(None, RDF.type, NF.ReferenceRecord, DEFAULT)), None)
+    return sorted(keys) + ([a.value for a in articles()] if records is not None else [])
+
+
+def _transfers(store: ox.Store) -> dict[tuple, set]:
+    """The claims that give a quantity, by their transfer (supplier, recipient, item)."""
+    out: dict[tuple, set] = {}
+    for q in store.quads_for_pattern(None, NF.quantity, None, DEFAULT):
+        key = _transfer_key(store, q.subject)
+        if key is not None and all(isinstance(t, ox.NamedNode) for t in key):
+            out.setdefault(key, set()).add(q.subject)
+    return out
 
 
 # ---- what a batch of groups' rows are made of ---------------------------------------------------------------
@@ -144,8 +166,8 @@ def every(form: StoredForm, store: ox.Store, articles: Callable[[], list[ox.Name
 
 class Builder:
     """Makes the small stores of one report's batches: ``data_for`` a batch of groups. ``whole``: every group
-    is made (then the claims about each transfer are indexed once, by reading every quantity, instead of
-    looked up per batch)."""
+    is made, the groups :func:`every` lists (then the claims about each transfer are indexed once, by
+    reading every quantity, instead of looked up per batch)."""
 
     def __init__(self, form: StoredForm, store: ox.Store, whole: bool):
         self.form, self.store, self.whole = form, store, whole
@@ -178,14 +200,21 @@ class Builder:
 
     def _comparisons(self, groups: list[str]) -> Iterator[ox.Quad]:
         store = self.store
-        articles = [ox.NamedNode(a) for a in groups]
-        records = [q.subject for q in store.quads_for_pattern(None, RDF.type, NF.ReferenceRecord, DEFAULT)]
-        subjects: set = set(articles) | set(records)
-        for a in [*articles, *records]:  # their claims of the kinds the query compares
-            subjects.update(q.subject for q in store.quads_for_pattern(None, PROV.wasDerivedFrom, a, DEFAULT)
-                            if any(t.object in self._class_set
-                                   for t in store.quads_for_pattern(q.subject, RDF.type, None, DEFAULT)))
-        subjects |= self._same_transfers(subjects)
+        subjects: set = set()
+        transfers = [tuple(ox.NamedNode(x) for x in g.split(" ")[1:]) for g in groups if g.startswith(TRANSFER + " ")]
+        for key in transfers:  # a whole rebuild's batch of transfers: their claims, compared with each other
+            subjects |= self._claims_about(key)
+        articles = [ox.NamedNode(a) for a in groups if not a.startswith(TRANSFER + " ")]
+        if articles:
+            records = [q.subject for q in store.quads_for_pattern(None, RDF.type, NF.ReferenceRecord, DEFAULT)]
+            subjects |= set(articles) | set(records)
+            for a in [*articles, *records]:  # their claims of the kinds the query compares
+                subjects.update(q.subject for q in store.quads_for_pattern(None, PROV.wasDerivedFrom, a, DEFAULT)
+                                if any(t.object in self._class_set
+                                       for t in store.quads_for_pattern(q.subject, RDF.type, None, DEFAULT))
+                                and not (self.whole and _gives_quantity(store, q.subject)))
+            if not self.whole:  # (a whole rebuild compares the quantities in the transfers' batches)
+                subjects |= self._same_transfers(subjects)
         pointed: set = set()
         for s in subjects:
             for q in store.quads_for_pattern(s, None, None, DEFAULT):
@@ -200,7 +229,7 @@ class Builder:
         claims are compared only when both do)."""
         out: set = set()
         for f in facts:
-            if next(iter(self.store.quads_for_pattern(f, NF.quantity, None, DEFAULT)), None) is None:
+            if not _gives_quantity(self.store, f):
                 continue
             key = _transfer_key(self.store, f)
             if key is not None:
@@ -210,14 +239,13 @@ class Builder:
     def _claims_about(self, key: tuple) -> set:
         if self.whole:
             if self._transfers is None:
-                self._transfers = {}
-                for q in self.store.quads_for_pattern(None, NF.quantity, None, DEFAULT):
-                    k = _transfer_key(self.store, q.subject)
-                    if k is not None:
-                        self._transfers.setdefault(k, set()).add(q.subject)
+                self._transfers = _transfers(self.store)
             return self._transfers.get(key, set())
-        return {c for c in _claims_with(self.store, key)
-                if next(iter(self.store.quads_for_pattern(c, NF.quantity, None, DEFAULT)), None) is not None}
+        return {c for c in _claims_with(self.store, key) if _gives_quantity(self.store, c)}
+
+
+def _gives_quantity(store: ox.Store, fact: object) -> bool:
+    return next(iter(store.quads_for_pattern(fact, NF.quantity, None, DEFAULT)), None) is not None  # type: ignore[arg-type]
 
 
 def _labels(store: ox.Store, iris: Iterable) -> Iterator[ox.Quad]:
