@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import pyoxigraph as ox
+
 from .records import Entity, Problem
 from .vocab import CLASS_ENTITY_TYPES, ENTITY_CLASSES
 
@@ -127,12 +129,34 @@ class Registry:
         return [self._by_id[i] for i in sorted(self._names.get(normalise_name(name), ()))]
 
 
-def entities_from(reader: Any) -> list[Entity]:
-    """Every entity a store (embedded or remote) holds, with labels, aliases, Wikidata id and role."""
+#: past this many ids a load asks the store for every entity: one pass costs less than a long VALUES list
+WANTED_AT_MOST = 500
+
+
+def entities_from(reader: Any, ids: Iterable[str] | None = None, wikidata: Iterable[str] = ()) -> list[Entity]:
+    """The entities a store (embedded or remote) holds, with labels, aliases, Wikidata id and role: every
+    one, or (``ids``) those with these ids and those holding one of the ``wikidata`` ids.
+
+    Why the choice: a load of one article into a store of 100,000 needs the few entities it names, and
+    reading every entity costs seconds there; a large load names most of them anyway."""
     classes = " ".join(f"<{c.value}>" for c in ENTITY_CLASSES.values())
     found: dict[str, Entity] = {}
+    only = ""
+    if ids is not None:
+        wanted = set(ids)
+        wd = sorted({w for w in wikidata if re.fullmatch(r"Q[0-9]+", w)})
+        if wd:
+            values = " ".join(f"<http://www.wikidata.org/entity/{w}>" for w in wd)
+            wanted |= {row[0].value for row in reader.query(
+                f"SELECT ?id WHERE {{ VALUES ?wd {{ {values} }} ?e owl:sameAs ?wd ; dcterms:identifier ?id }}")}
+        if len(wanted) <= WANTED_AT_MOST:
+            if not wanted:
+                return []
+            # (ids are written as escaped literals, never pasted in as they came)
+            only = "VALUES ?id { " + " ".join(str(ox.Literal(i)) for i in sorted(wanted)) + " }"
     rows = reader.query(f"""
         SELECT ?cls ?id ?wd ?role WHERE {{
+          {only}
           VALUES ?cls {{ {classes} }}
           ?e a ?cls ; dcterms:identifier ?id .
           OPTIONAL {{ ?e owl:sameAs ?wd FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q")) }}
@@ -146,6 +170,7 @@ def entities_from(reader: Any) -> list[Entity]:
             e.role = role.value
     for eid, label, alias in reader.query(f"""
         SELECT ?id ?label ?alias WHERE {{
+          {only}
           VALUES ?cls {{ {classes} }}
           ?e a ?cls ; dcterms:identifier ?id .
           {{ ?e rdfs:label ?label }} UNION {{ ?e skos:altLabel ?alias }}

@@ -132,14 +132,23 @@ class Checked:
         return checked
 
 
-def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, check_shapes: bool = True,
-              progress: Progress = SILENT, stored: dict[str, str] | None = None,
+#: the entities a store holds with these ids or Wikidata ids (ids None: every one), as a store's
+#: ``known_entities`` gives them
+KnownEntities = Callable[[set[str] | None, set[str]], Iterable[Entity]]
+#: the content digests a store holds for these graphs
+Digests = Callable[[list[str]], dict[str, str]]
+
+
+def plan_load(paths: Iterable[Path], known: Iterable[Entity] | KnownEntities, iris: Iris, *,
+              check_shapes: bool = True, progress: Progress = SILENT, stored: dict[str, str] | Digests | None = None,
               workers: int | None = None, shacl_engine: str = "fast",
               derive: tuple[Callable[..., None], tuple] | None = None) -> Plan:
-    """Read and cross-check every file under ``paths`` against the entities already ``known``.
+    """Read and cross-check every file under ``paths`` against the entities already ``known`` (a list, or
+    a store's lookup: then it is asked for the entities the input names, once the input is read).
 
-    ``stored`` maps graph IRIs to the content digest the store holds for them: a sheet whose mapped
-    graph has that digest already is not validated again (it was when it was written). The units
+    ``stored`` maps graph IRIs to the content digest the store holds for them (or looks up those of the
+    input's articles): a sheet whose mapped graph has that digest already is not validated again (it was
+    when it was written). The units
     are produced lazily, in ``workers`` processes for large loads, a bounded number ahead of the
     writer. ``shacl_engine`` is one of :data:`~.shacl.ENGINES`. ``derive`` is ``(function, arguments)``: what
     the store computes from units where they are made, called as ``function(units, registry, iris,
@@ -149,7 +158,6 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
     plan = Plan()
     files, plan.problems = find_files(paths)
     plan.files = len(files)
-    registry = Registry(known)
     yaml_paths = [p for p in files if p.suffix.lower() in YAML_SUFFIXES]
     if workers is None:
         workers = min(os.cpu_count() or 1, 8) if len(yaml_paths) >= PARALLEL_FROM else 1
@@ -164,6 +172,8 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
         checked.append(c)
         progress.advance()
 
+    has_tables = any(p.suffix.lower() in TABLE_SUFFIXES for p in files)
+    registry = Registry(known if not callable(known) else _entities_named(known, checked, has_tables))
     # entities first, registry files before sheets, so sheets resolve against the whole registry
     additions: dict[str, list[Entity]] = {}
     for c in sorted(checked, key=lambda c: not c.is_registry):
@@ -188,6 +198,8 @@ def plan_load(paths: Iterable[Path], known: Iterable[Entity], iris: Iris, *, che
 
     todo = [(c.sheet if c.sheet is not None else c.spooled, additions.get(c.file, []), c.deferred)
             for c in checked if not c.problems]
+    if callable(stored):
+        stored = stored([iris.article_graph(c.article_id).value for c in checked if c.article_id and not c.problems])
     del checked
     rdf_paths = [p for p in files if p.suffix.lower() in rdf.FORMATS]
     context = (registry, iris, check_shapes, stored or {}, shacl_engine, derive)
@@ -427,6 +439,19 @@ def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris,
             line = prop_lines[v.path]
         sheet.problems.append(Problem(sheet.file, line, v.message))
     return not sheet.problems
+
+
+def _entities_named(known: KnownEntities, checked: list[Checked], has_tables: bool) -> list[Entity]:
+    """The store's entities that the input names or declares (its Wikidata ids too); every one when a table
+    resolves names, or when an id is unknown (its message suggests the closest known name)."""
+    if has_tables:
+        return list(known(None, set()))
+    declared = {e.id for c in checked for e in c.entities}
+    ids = {eid for c in checked for eid in c.ids} | declared
+    found = list(known(ids, {e.wikidata for c in checked for e in c.entities if e.wikidata}))
+    if ids - declared - {e.id for e in found}:
+        return list(known(None, set()))
+    return found
 
 
 def _duplicate_articles(checked: list[Checked]) -> None:

@@ -66,7 +66,7 @@ def opened(s: Settings) -> Reader:
 
 
 def make_plan(paths: tuple[Path, ...], store: Reader, s: Settings, progress: Progress = SILENT) -> Plan:
-    return plan_load(paths, store.known_entities(), Iris(s.base), progress=progress, stored=store.digests(),
+    return plan_load(paths, store.known_entities, Iris(s.base), progress=progress, stored=store.digests,
                      shacl_engine=s.shacl_engine, derive=store.derive_in_workers())
 
 

@@ -142,6 +142,25 @@ def test_wikidata_id_held_by_another_entity(cli, tmp_path):
         in result.stderr
 
 
+def test_a_load_checks_its_entities_against_those_the_store_holds(cli, tmp_path):
+    """A load asks the store only for the entities its input names: a Wikidata id the store gives to
+    another entity, and an unknown id's nearest known name, are still found there."""
+    registry = REGISTRY.replace("labels: {en: Russia}}", "labels: {en: Russia}, wikidata: Q159}")
+    write_sheet(tmp_path / "in", registry=registry)
+    assert cli("load", str(tmp_path / "in")).exit_code == 0
+    other = tmp_path / "other.yaml"
+    other.write_text("- {id: russian-federation, type: country, labels: {en: Russian Federation}, wikidata: Q159}\n",
+                     encoding="utf-8")
+    result = cli("load", str(other))
+    assert result.exit_code == 1
+    assert f"{other}:1: Wikidata id Q159 is given to 'russian-federation' here but already belongs to 'russia'" \
+        in result.stderr
+    sheet = write_sheet(tmp_path / "more", SHEET.replace("recipient: belarus", "recipient: belarusia"), registry="")
+    result = cli("load", str(sheet))
+    assert result.exit_code == 1
+    assert "unknown entity 'belarusia' in `recipient` (did you mean 'belarus'?)" in result.stderr
+
+
 def test_shacl_violation_points_at_the_field(cli, tmp_path):
     # minsk is a place: a place cannot supply weapons; only the shapes know that
     path = write_sheet(tmp_path / "in", SHEET.replace("supplier: russia", "supplier: minsk"))

@@ -29,7 +29,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from newsgraph.loaders.ontology import ROLE_NAMES, ontology_unit
 from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES, PROV, Iris
 from newsgraph.service.sparql.stored import Plan, StoredForm
 from newsgraph.service.store import reports
+from newsgraph.service.store.changes import Change
 from newsgraph.service.store.reports import LABEL_PREDICATES
 
 FILE = "answers.sqlite"
@@ -102,17 +102,6 @@ def _indexes(db: sqlite3.Connection, form: StoredForm) -> None:
     # what a load's first steps look for: rows of a stopped load, rows no kept version reads any more
     db.execute(f'CREATE INDEX "{form.name}_added" ON {table} (added)')
     db.execute(f'CREATE INDEX "{form.name}_removed" ON {table} (removed) WHERE removed IS NOT NULL')
-
-
-@dataclass
-class Change:
-    """What a load changed: the graphs of the articles it wrote (or replaced), and the other graphs it
-    wrote into (registries, an article's entity declarations); ``whole``: anything else (RDF files, a
-    SPARQL update) — then every row is made again."""
-
-    articles: set[str]
-    others: set[str]
-    whole: bool = False
 
 
 class RowWriter:
@@ -269,7 +258,7 @@ def write(versions: Path, store: ox.Store, previous: ox.Store | None, version: i
                 groups = None
                 if affected is not None and not out.is_new(form):
                     assert previous is not None and change is not None
-                    groups = reports.changed(form, store, previous, change.articles | change.others, relabelled,
+                    groups = reports.changed(form, store, previous, change, relabelled,
                                              written, affected)
                 rows.report(form, groups, None if groups is None else affected)
     except BaseException:
@@ -298,7 +287,6 @@ class Rows:
         self.context = Context(store)
         self._pool: ExitStack | None = None
         self._submit: Callable[..., Future] | None = None
-        self._articles: list[ox.NamedNode] | None = None
 
     def __enter__(self) -> Rows:
         return self
@@ -307,11 +295,6 @@ class Rows:
         if self._pool is not None:
             self._pool.close()
 
-    def all_articles(self) -> list[ox.NamedNode]:
-        if self._articles is None:
-            self._articles = _all_articles(self.store)
-        return self._articles
-
     def lists(self, articles: list[ox.NamedNode] | None) -> None:
         """Every list form's rows and the stored links of ``articles`` (of every article: None)."""
         forms = self.out.lists
@@ -319,7 +302,7 @@ class Rows:
             return
         self.out.replace(articles)
         if articles is None:
-            articles = self.all_articles()
+            articles = _all_articles(self.store)
         self.progress.phase("indexing: stored rows", len(articles), "articles")
         batches = [articles[i:i + CHUNK] for i in range(0, len(articles), CHUNK)]
 
@@ -332,8 +315,8 @@ class Rows:
         """A report's rows of ``groups`` (of every group: None); ``affected``: the articles whose rows are
         made again (None: all), which decides which batch keeps a row that two articles give."""
         self.out.replace_groups(form, None if groups is None else sorted(groups))
-        chosen = reports.every(form, self.store, self.all_articles) if groups is None else sorted(groups)
         builder = reports.Builder(form, self.store, whole=groups is None)
+        chosen = builder.every() if groups is None else sorted(groups)
         self.progress.phase(f"indexing: {form.name}", len(chosen), "groups")
         size = REPORT_CHUNK[form.grouping]
         transfers = [g for g in chosen if g.startswith(reports.TRANSFER + " ")]  # (never in one batch with articles)
@@ -397,14 +380,8 @@ def _articles_of(store: ox.Store, graph: ox.NamedNode) -> set[str]:
 
 def _relabelled(store: ox.Store, previous: ox.Store, change: Change) -> set:
     """The IRIs whose labels, identifier or type changed in the graphs the load wrote that are no article's."""
-    subjects: set = set()
-    for g in change.others:
-        node = ox.NamedNode(g)
-        for p in LABEL_PREDICATES:
-            new = {(q.subject, q.object) for q in store.quads_for_pattern(None, p, None, node)}
-            old = {(q.subject, q.object) for q in previous.quads_for_pattern(None, p, None, node)}
-            subjects |= {s for s, _ in new ^ old}
-    return subjects
+    others = change.graphs() - change.articles
+    return {t.subject for t in change.differences(store, previous, others, LABEL_PREDICATES)}
 
 
 def _written_articles(store: ox.Store, previous: ox.Store, change: Change) -> set[str]:

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from newsgraph.loaders.ontology import ROLE_NAMES
 from newsgraph.loaders.vocab import ENTITY_CLASSES, NF, PREFIXES, RDF
+from newsgraph.service.store.changes import Change
 
 #: entities with fewer links in both directions together are counted live: that takes about a millisecond
 MIN_LINKS = 200
@@ -87,23 +88,23 @@ def count(store: ox.Store) -> dict[str, Any]:
 
 
 def write(store: ox.Store, version_dir: Path, previous: ox.Store | None = None, previous_dir: Path | None = None,
-          graphs: set[str] | None = None) -> None:
+          change: Change | None = None) -> None:
     """Count and write the file for a version about to be committed (atomically: a reader sees all or none):
-    from the previous version's file with the entities that the changed ``graphs`` name counted again, or
-    (no previous file, ``graphs`` None) from the whole store."""
+    from the previous version's file with the entities that the ``change`` names counted again, or
+    (no previous file, no ``change``) from the whole store."""
     target = path_for(version_dir)
     tmp = target.with_name(target.name + ".tmp")
     data = None
-    if previous is not None and previous_dir is not None and graphs is not None:
-        data = _recount(store, previous, path_for(previous_dir), graphs)
+    if previous is not None and previous_dir is not None and change is not None:
+        data = _recount(store, previous, path_for(previous_dir), change)
     if data is None:
         data = count(store)
     tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, target)
 
 
-def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]) -> dict[str, Any] | None:
-    """The previous counts moved by what the default graph gained and lost in the changed ``graphs``.
+def _recount(store: ox.Store, previous: ox.Store, source: Path, change: Change) -> dict[str, Any] | None:
+    """The previous counts moved by what the default graph gained and lost in the graphs the load changed.
 
     The counts are of distinct resources per (entity, property), which in a graph (a set of triples) is
     the number of its triples: a triple the default graph gained adds one, one it lost takes one away. An
@@ -117,12 +118,7 @@ def _recount(store: ox.Store, previous: ox.Store, source: Path, graphs: set[str]
     if data.get("format") != FORMAT or data.get("min_links") != MIN_LINKS or not isinstance(data.get("triples"), int):
         return None
     default = ox.DefaultGraph()
-    changed: set[ox.Triple] = set()  # what a changed graph holds in one version and not in the other
-    for g in graphs:
-        node = ox.NamedNode(g)
-        new = {q.triple for q in store.quads_for_pattern(None, None, None, node)}
-        old = {q.triple for q in previous.quads_for_pattern(None, None, None, node)}
-        changed |= new ^ old
+    changed = change.differences(store, previous)  # what a changed graph holds in one version and not the other
     entities = {iri: {"in": dict(map(tuple, c["in"])), "out": dict(map(tuple, c["out"])), "facts": c["facts"]}
                 for iri, c in data["entities"].items()}
     whole: set[ox.NamedNode] = set()  # counted again from the store
