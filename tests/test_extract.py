@@ -280,17 +280,18 @@ def test_roles_named_a_sentence_away_are_carried_over():
 
 # ---- measured on articles the drafter was not tuned on ----------------------------------------------------------
 
-#: just below what the held-out split (14 articles) measured when these floors were set (precision 0.85, recall
-#: 0.56: the recall goal of 0.6 is not reached there; `make eval` prints the figures per fact kind)
-HOLDOUT_PRECISION = 0.84
-HOLDOUT_RECALL = 0.55
+#: just below what the held-out split (22 articles) measured when these floors were set (precision 0.80, recall
+#: 0.50; its 8 articles of 2026-12-06, never seen by the rules, alone: 0.70 and 0.40): the recall goal of 0.6
+#: is not reached; `make eval` prints the figures per fact kind
+HOLDOUT_PRECISION = 0.79
+HOLDOUT_RECALL = 0.49
 
 
 @pytest.mark.parametrize("split, precision, recall", [("holdout", HOLDOUT_PRECISION, HOLDOUT_RECALL),
                                                        ("dev", DEV_PRECISION, DEV_RECALL)])
 def test_drafts_validate_and_keep_their_precision_and_recall(split: str, precision: float, recall: float):
     result = evaluate(ROOT, split)
-    assert result.articles >= (14 if split == "holdout" else 8)
+    assert result.articles >= (22 if split == "holdout" else 8)
     assert not result.invalid, result.invalid
     assert not result.not_verbatim, result.not_verbatim
     assert result.score.precision() >= precision, result.score.precision()
