@@ -40,7 +40,7 @@ from newsgraph.loaders.vocab import ENTITY_CLASSES, PREFIXES, PROV, Iris
 from newsgraph.service.sparql.stored import Plan, StoredForm
 from newsgraph.service.store import reports
 from newsgraph.service.store.changes import Change
-from newsgraph.service.store.reports import LABEL_PREDICATES
+from newsgraph.service.store.reports import DEFAULT, LABEL_PREDICATES
 
 FILE = "answers.sqlite"
 FORMAT = "5"
@@ -460,30 +460,23 @@ class Context:
         return data
 
     def _quads(self, articles: list[ox.NamedNode]) -> list[ox.Quad]:
-        default = ox.DefaultGraph()
         subjects: set = set(articles)
         for a in articles:
-            subjects.update(q.subject for q in self.store.quads_for_pattern(None, PROV.wasDerivedFrom, a, default))
-        quads: list[ox.Quad] = []
-        pointed: set[ox.NamedNode] = set()
-        for s in subjects:
-            for q in self.store.quads_for_pattern(s, None, None, default):
-                quads.append(q)
-                if isinstance(q.object, ox.NamedNode):
-                    pointed.add(q.object)
-        for o in pointed - subjects:
+            subjects.update(q.subject for q in self.store.quads_for_pattern(None, PROV.wasDerivedFrom, a, DEFAULT))
+        return list(reports.with_labels(self.store, subjects, self._labels))
+
+    def _labels(self, iris: set) -> Iterator[ox.Quad]:
+        for o in iris:
             if o not in self._named:
                 self._named[o] = [q for p in LABEL_PREDICATES
-                                  for q in self.named.quads_for_pattern(o, p, None, default)]
-            quads += self._named[o]
-        return quads
+                                  for q in self.named.quads_for_pattern(o, p, None, DEFAULT)]
+            yield from self._named[o]
 
 
 def _make(data: bytes, articles: list[str], forms: list[StoredForm],
           entities: set[str]) -> tuple[list, dict[str, list]]:
     """The stored links and every list form's rows of a batch of articles, from its small store's N-Triples."""
-    small = ox.Store()
-    small.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    small = _small_store(data, ox.RdfFormat.N_TRIPLES)
     wanted = set(articles)
     return list(_links(small, wanted)), {f.name: list(_rows(small, f, entities, wanted))
                                          for f in forms if f.grouping == "article"}
@@ -506,8 +499,7 @@ def _report_made_in_worker(name: str, data: bytes, groups: list[str], affected: 
                            context: tuple | None = None) -> tuple[None, dict[str, list]]:
     forms, entities = _context(context)
     form = next(f for f in forms if f.name == name)
-    small = ox.Store()
-    small.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    small = _small_store(data, ox.RdfFormat.N_QUADS)
     return None, {name: list(_report_rows(small, form, entities, set(groups), affected))}
 
 
@@ -560,18 +552,28 @@ def _all_articles(store: ox.Store) -> list[ox.NamedNode]:
                    if isinstance(q.object, ox.NamedNode)}, key=lambda n: n.value)
 
 
+def _small_store(data: bytes, fmt: ox.RdfFormat) -> ox.Store:
+    small = ox.Store()
+    small.bulk_load(data, format=fmt)
+    return small
+
+
+def _bindings(small: ox.Store, form: StoredForm) -> list[dict]:
+    """The stored form's answer over a small store, as SPARQL JSON bindings: the engine writes the JSON in
+    Rust, and reading it back is faster than converting terms one by one."""
+    results = small.query(form.text, prefixes=PREFIXES)
+    assert isinstance(results, ox.QuerySolutions)
+    text = results.serialize(format=ox.QueryResultsFormat.JSON)
+    assert text is not None  # (no output given: the bytes are returned)
+    return json.loads(text)["results"]["bindings"]
+
+
 def _rows(small: ox.Store, form: StoredForm, entities: set[str], articles: set[str]) -> Iterator[tuple]:
     """(article, stored columns…, row JSON) for every row of the stored form over ``small`` whose article is
     one of ``articles`` (a fact derived from several articles gets its rows of another article in that one's
     batch, where that article's own triples are)."""
-    results = small.query(form.text, prefixes=PREFIXES)
-    assert isinstance(results, ox.QuerySolutions)
-    # the engine writes SPARQL JSON in Rust; reading it back is faster than converting terms one by one
-    text = results.serialize(format=ox.QueryResultsFormat.JSON)
-    assert text is not None  # (no output given: the bytes are returned)
-    data = json.loads(text)
     keys = [f"k_{k}" for k in form.keys]
-    for b in data["results"]["bindings"]:
+    for b in _bindings(small, form):
         article = b.get("article", {}).get("value")
         if article not in articles:
             continue
@@ -593,14 +595,10 @@ def _report_rows(small: ox.Store, form: StoredForm, entities: set[str], batch: s
     keyed by each entity the row names and once more unkeyed (key ""), the row a request without the key
     reads. A row that two articles give (a claim compared with another article's) belongs to the batch of
     its claim's article, or, when that article's rows are not made again, to the other's."""
-    results = small.query(form.text, prefixes=PREFIXES)
-    assert isinstance(results, ox.QuerySolutions)
-    text = results.serialize(format=ox.QueryResultsFormat.JSON)
-    assert text is not None
     (key,) = [f"k_{k}" for k in form.keys]
     whole_transfers = any(g.startswith(reports.TRANSFER + " ") for g in batch)
     unkeyed: set[str] = set()
-    for b in json.loads(text)["results"]["bindings"]:
+    for b in _bindings(small, form):
         group, other = reports.units(form, b)
         if whole_transfers:
             pass  # a whole rebuild's batch of whole transfers: each of their rows is made here alone

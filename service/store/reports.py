@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -263,14 +263,8 @@ class Builder:
                                 if any(t.object in self._class_set
                                        for t in store.quads_for_pattern(q.subject, RDF.type, None, DEFAULT)))
             subjects |= self._same_transfers(subjects)
-        pointed: set = set()
-        for s in subjects:
-            for q in store.quads_for_pattern(s, None, None, DEFAULT):
-                yield q
-                if isinstance(q.object, ox.NamedNode):
-                    pointed.add(q.object)
         # what the rows say of what the claims name: labels, the other claims' articles' identifiers and types
-        yield from self._labels(pointed - subjects)
+        yield from with_labels(store, subjects, self._labels)
 
     def _labels(self, iris: Iterable) -> Iterator[ox.Quad]:
         if not self.whole:
@@ -321,6 +315,18 @@ class Builder:
                 if all(isinstance(t, ox.NamedNode) for t in key):
                     self._transfers.setdefault(key, set()).add(claim)
         return self._transfers
+
+
+def with_labels(store: ox.Store, subjects: set, labels: Callable[[set], Iterable[ox.Quad]]) -> Iterator[ox.Quad]:
+    """Every quad of ``subjects`` in the default graph, then ``labels`` of the IRIs they point to (their
+    labels, identifiers and types): what a small store needs so that rows can name what facts name."""
+    pointed: set = set()
+    for s in subjects:
+        for q in store.quads_for_pattern(s, None, None, DEFAULT):
+            yield q
+            if isinstance(q.object, ox.NamedNode):
+                pointed.add(q.object)
+    yield from labels(pointed - subjects)
 
 
 def _gives_quantity(store: ox.Store, fact: object) -> bool:
