@@ -778,6 +778,23 @@ def test_entity_page_shows_the_label_in_the_readers_language_with_a_dozen_langua
     assert {t.object.language for t in d.triples if t.subject == iri and t.predicate == OX_RDFS.label} == set(langs)
 
 
+def test_a_page_names_its_linked_entities_as_the_newest_version_does(seeded, tmp_path):
+    """Pages keep the labels of what they link to per store version: a load that gives Belarus a French
+    name shows it on the next Russia page, in the same running app."""
+    client = app_client(seeded.store)
+
+    def page() -> str:
+        answer = client.get("/id/country/russia?lang=fr", headers={"Accept": "text/html"})
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    assert "Biélorussie" not in page() and "Belarus" in page()
+    reg = tmp_path / "french.yaml"
+    reg.write_text("- {id: belarus, type: country, labels: {fr: Biélorussie}}\n", encoding="utf-8")
+    assert seeded("load", str(reg)).exit_code == 0
+    assert "Biélorussie" in page()
+
+
 def test_entity_page_counts_each_fact_once(odd_srv):
     rows = odd_srv.cli.select(f"""SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{
         ?f a <{NF.Fact}> ; ?role <{BASE}id/person/doubler> }}""")

@@ -14,6 +14,7 @@ pattern); no IRI from a request is ever pasted into query text.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ ARTICLE_FACTS = 500
 SORTED_GROUP_LIMIT = 100
 #: properties whose subjects carry dates (facts through their roles, articles): only their groups are sorted
 DATED = frozenset({*(ox.NamedNode(iri) for iri in ROLE_NAMES), PROV.wasDerivedFrom, SCHEMA.publisher})
+#: the roles of facts: what links through one is a fact (or, in RDF from elsewhere, a node like one)
+ROLES = frozenset(ox.NamedNode(iri) for iri in ROLE_NAMES)
 #: properties pointing at a document's own parts rather than at other resources
 PART_OF_FACT = (OA.hasBody,)
 
@@ -138,6 +141,7 @@ def describe(store: Reader, iri: ox.NamedNode, *, limit: int | None = None,
     elif in_counts:
         d.facts = store.fact_count(iri)
     linked: list = []
+    described: set = set()  # the facts whose every triple is in the description already
     # what the resource says itself: every triple of an ordinary property, a page of a crowded one
     for prop, total in out_counts:
         paging = only is not None and outgoing and prop == only
@@ -173,18 +177,27 @@ def describe(store: Reader, iri: ox.NamedNode, *, limit: int | None = None,
         d.add(ox.Triple(s, prop, iri) for s in subjects)
         named = [s for s in subjects if isinstance(s, ox.NamedNode) and prop not in PART_OF_FACT
                  and not _is_part(s, iri)]
-        facts = {t.subject for t in store.about(named, [RDF.type]) if t.object == NF.Fact}
+        if prop in ROLES:  # what links through a role is a fact (or a node like one): its triples at once
+            own = store.about(named)
+            facts = {t.subject for t in own if t.predicate == RDF.type and t.object == NF.Fact}
+        else:  # a shortcut link's subject may be an entity with thousands of triples: the type first
+            own = None
+            facts = {t.subject for t in store.about(named, [RDF.type]) if t.object == NF.Fact}
         for s in subjects:
             if isinstance(s, ox.BlankNode) and prop not in PART_OF_FACT:  # reachable from nowhere else
                 d.add(_document(store, s, iri))
         if prop == PROV.wasDerivedFrom:  # an article's own facts come with their evidence, for its page
             fact_triples = [t for f in named if f in facts for t in _document(store, f, f)]
-        else:  # the facts it takes part in: role, dates, counterparts, quote
+        elif own is not None:  # the facts it takes part in: role, dates, counterparts, quote
+            fact_triples = [t for t in own if t.subject in facts]
+        else:
             fact_triples = store.about([f for f in named if f in facts])
         d.add(fact_triples)
+        described |= facts
         linked += [t.object for t in fact_triples if not isinstance(t.object, ox.Literal)]
         linked += named
-    d.add(_labels(store, linked, skip=iri))
+    typed = [t for t in d.triples if t.predicate == RDF.type and t.subject in described]
+    d.add(_labels(store, [n for n in linked if n not in described], skip=iri, typed=typed))
     return d
 
 
@@ -279,12 +292,45 @@ def _instant(term) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def _labels(store: Reader, nodes: Iterable, skip: ox.NamedNode) -> list[ox.Triple]:
-    """Labels and types of the linked resources (headline and date for articles), and labels of the types."""
+def _labels(store: Reader, nodes: Iterable, skip: ox.NamedNode, typed: Iterable[ox.Triple] = ()) -> list[ox.Triple]:
+    """Labels and types of the linked resources (headline and date for articles), and labels of the types
+    (of those and of the ``typed`` ones, described already)."""
     wanted = [n for n in dict.fromkeys(nodes) if isinstance(n, ox.NamedNode) and n != skip]
-    out = store.about(wanted, [RDF.type, RDFS.label])
-    articles = [t.subject for t in out if t.predicate == RDF.type and t.object == NF.Article]
-    out += store.about(articles, [SCHEMA.headline, SCHEMA.datePublished, SCHEMA.dateCreated])
-    classes = {t.object for t in out if t.predicate == RDF.type} - set(wanted) - {skip}
+    out = _types_and_labels(store, wanted)
+    classes = {t.object for t in [*out, *typed] if t.predicate == RDF.type} - set(wanted) - {skip}
     out += store.about(classes, [RDFS.label])
     return out
+
+
+#: types and labels of linked resources kept per store version (a version never changes) in each web worker:
+#: the counterparts of a busy entity's facts — its allies, their leaders — are on most of its pages and on
+#: their own. Bounded: started again when full. A store without versions (a remote one) is asked each time.
+TYPES_AND_LABELS_KEPT = 50_000
+_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _types_and_labels(store: Reader, nodes: list) -> list[ox.Triple]:
+    """Types and labels of ``nodes``, and the headline and date of those that are articles."""
+    if not getattr(store, "version", None):
+        return _read_types_and_labels(store, nodes)
+    kept = _kept.setdefault(store, {})
+    have: dict = {}  # read once: another thread may start the memo again meanwhile
+    for n in nodes:
+        if (triples := kept.get(n)) is not None:
+            have[n] = triples
+    missing = [n for n in nodes if n not in have]
+    if missing:
+        found: dict = {n: [] for n in missing}
+        for t in _read_types_and_labels(store, missing):
+            found[t.subject].append(t)
+        if len(kept) + len(missing) > TYPES_AND_LABELS_KEPT:
+            kept.clear()
+        kept.update(found)
+        have.update(found)
+    return [t for n in nodes for t in have[n]]
+
+
+def _read_types_and_labels(store: Reader, nodes: list) -> list[ox.Triple]:
+    out = store.about(nodes, [RDF.type, RDFS.label])
+    articles = [t.subject for t in out if t.predicate == RDF.type and t.object == NF.Article]
+    return out + store.about(articles, [SCHEMA.headline, SCHEMA.datePublished, SCHEMA.dateCreated])

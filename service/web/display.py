@@ -66,6 +66,7 @@ class Labels:
         self.base = base
         wanted = [*languages, *[t.split("-")[0] for t in languages], "en"]
         self.languages = list(dict.fromkeys(wanted))
+        self._names: dict = {}  # a page names the same few resources hundreds of times
 
     def literal(self, node, prop=RDFS.label) -> ox.Literal | None:
         """The value in the first language wanted (``en`` also takes ``en-US``), else an untagged one,
@@ -86,6 +87,12 @@ class Labels:
     def __call__(self, node) -> str:
         if isinstance(node, ox.Literal):
             return node.value
+        name = self._names.get(node)
+        if name is None:
+            name = self._names[node] = self._name(node)
+        return name
+
+    def _name(self, node) -> str:
         for prop in (RDFS.label, SKOS.prefLabel, SCHEMA.headline):
             lit = self.literal(node, prop)
             if lit is not None:
