@@ -8,6 +8,7 @@ qualified ones. Entities go to the shared entities graph, where declarations mer
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import permutations
@@ -263,11 +264,13 @@ def claim_bounds(fact: Fact, article: Article):
     return first, max(lasts) if lasts else None
 
 
-def referenced_type_quads(mapped: Mapped, registry: Registry, iris: Iris) -> list[ox.Triple]:
-    """rdf:type triples of the entities an article points at, so SHACL can check roles by class."""
+def referenced_type_quads(mapped: Mapped, registry: Registry, iris: Iris,
+                          also: Iterable[ox.Quad] = ()) -> list[ox.Triple]:
+    """rdf:type triples of the entities an article (and ``also``: the entities it declares, as the registry
+    describes them) points at, so SHACL can check roles by class."""
     seen: dict[str, ox.NamedNode] = {}
     prefix = iris.base + "id/"
-    for quad in (*mapped.quads, *mapped.entity_quads):
+    for quad in (*mapped.quads, *mapped.entity_quads, *also):
         o = quad.object
         if isinstance(o, ox.NamedNode) and o.value.startswith(prefix) and "/article/" not in o.value:
             seen.setdefault(o.value, o)

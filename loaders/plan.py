@@ -431,7 +431,9 @@ def _shapes_ok(sheet: SheetFile, mapped: Mapped, registry: Registry, iris: Iris,
     # entities as the registry now describes them (a re-declaration may add nothing of its own)
     described = [q for e in sheet.entities if (full := registry.get(e.id)) is not None
                  for q in entity_quads(full, iris, registry)]
-    data: list[ox.Triple | ox.Quad] = [*mapped.quads, *described, *referenced_type_quads(mapped, registry, iris)]
+    # (a re-declaration that adds a label is checked with the whole entity: its `country` needs that type too)
+    data: list[ox.Triple | ox.Quad] = [*mapped.quads, *described,
+                                       *referenced_type_quads(mapped, registry, iris, also=described)]
     for v in shacl.validate(data, engine):
         node = v.focus.split("#", 1)[0] if v.focus not in mapped.lines else v.focus
         line, prop_lines = mapped.lines.get(node, (1, {}))

@@ -217,6 +217,20 @@ def test_reloading_a_sheet_that_redeclares_entities_is_unchanged(cli, tmp_path):
     assert "unchanged" in second.stdout
 
 
+def test_a_place_declared_in_two_registries_gains_the_second_ones_label(cli, tmp_path):
+    """The second declaration adds only a label, but is checked with the whole place: its country (declared
+    in the first file) must be known as a country there too."""
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("- {id: germany, type: country, labels: {en: Germany}}\n"
+                     "- {id: berlin, type: place, labels: {en: Berlin}, country: germany}\n", encoding="utf-8")
+    second.write_text("- {id: berlin, type: place, labels: {en: Berlin, it: Berlino}, country: germany}\n",
+                      encoding="utf-8")
+    result = cli("load", str(first), str(second))
+    assert result.exit_code == 0, result.output
+    labels = cli.select(f"SELECT ?l WHERE {{ <{BASE}id/place/berlin> rdfs:label ?l }} ORDER BY ?l")
+    assert [r["l"] for r in labels] == ["Berlin", "Berlino"]
+
+
 def test_registry_file_adding_an_alias_extends_the_stored_entity(cli, tmp_path):
     path = write_sheet(tmp_path / "in")
     assert cli("load", str(path.parent)).exit_code == 0
