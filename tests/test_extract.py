@@ -252,6 +252,17 @@ def test_general_mechanisms_lists_pairs_institutions_and_passives():
         {(("russia",), "armenia"), (("russia",), "tajikistan")}  # one deployment per place of the list
 
 
+def test_the_alliance_is_the_organisation_the_article_is_about_not_the_last_one_named():
+    registry, problems = read_registries([REGISTRY])
+    assert not problems
+    text = ("Vertice Nato a Vilnius\n"
+            "La Nato ha aperto ieri il vertice di Vilnius. I leader della Nato discutono dell'Ucraina. "
+            "Il Cremlino ha criticato il vertice. L'Italia, membro dell'alleanza militare, manda due ministri.\n")
+    facts = draft(text, "it", date(2023, 7, 12), registry)["facts"]
+    memberships = {(f["member"], f["organization"]) for f in facts if f["type"] == "membership"}
+    assert ("italy", "nato") in memberships and ("italy", "kremlin") not in memberships
+
+
 def test_roles_named_a_sentence_away_are_carried_over():
     registries = [REGISTRY, LABELLED / "entities.yaml", LABELLED / "dev" / "entities.yaml"]
     registry, problems = read_registries(registries)
@@ -280,10 +291,10 @@ def test_roles_named_a_sentence_away_are_carried_over():
 
 # ---- measured on articles the drafter was not tuned on ----------------------------------------------------------
 
-#: just below what the held-out split (22 articles) measured when these floors were set (precision 0.80, recall
-#: 0.50; its 8 articles of 2026-12-06, never seen by the rules, alone: 0.70 and 0.40): the recall goal of 0.6
-#: is not reached; `make eval` prints the figures per fact kind
-HOLDOUT_PRECISION = 0.79
+#: just below what the held-out split (30 articles) measured when these floors were set (precision 0.78, recall
+#: 0.50; its two batches of 2026-12-06, each scored once when unseen: 0.70 / 0.40 and 0.72 / 0.48): the goals
+#: (0.8, 0.6) are not reached on new text; `make eval` prints the figures per fact kind
+HOLDOUT_PRECISION = 0.77
 HOLDOUT_RECALL = 0.49
 
 
@@ -291,7 +302,7 @@ HOLDOUT_RECALL = 0.49
                                                        ("dev", DEV_PRECISION, DEV_RECALL)])
 def test_drafts_validate_and_keep_their_precision_and_recall(split: str, precision: float, recall: float):
     result = evaluate(ROOT, split)
-    assert result.articles >= (22 if split == "holdout" else 8)
+    assert result.articles >= (30 if split == "holdout" else 8)
     assert not result.invalid, result.invalid
     assert not result.not_verbatim, result.not_verbatim
     assert result.score.precision() >= precision, result.score.precision()

@@ -410,6 +410,13 @@ def _resolve_references(article: Article, found: Found, registry: Registry, lang
             # a title before the name it belongs to ("il presidente Vladimir Putin", "l'alleanza …, la Csto")
             out.append(Mention(m.start, m.end, following.entity, m.type, "name", m.text))
             continue
+        if m.type == "organization":
+            # "l'Alleanza", "the bloc": the organisation the text is about, the one named in most sentences
+            # so far, not the last one named (the Kremlin that comments on it, the firm it mentions)
+            best = _most_named(Mention(m.start, m.end, "", "organization", "ref", m.text), out, registry, article, 1)
+            if best:
+                out.append(Mention(m.start, m.end, best[0], "organization", "ref", m.text))
+            continue
         antecedent = last.get(m.type)
         if m.type == "country" and antecedent is not None and \
                 re.fullmatch(r"\s+[^\W\d]+(?:\s+[^\W\d]+)?\s+", text[antecedent.end:m.start]):
