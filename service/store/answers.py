@@ -600,9 +600,9 @@ def _report_rows(small: ox.Store, form: StoredForm, entities: set[str], batch: s
     unkeyed: set[str] = set()
     for b in _bindings(small, form):
         group, other = reports.units(form, b)
-        if whole_transfers:
-            pass  # a whole rebuild's batch of whole transfers: each of their rows is made here alone
-        elif group not in batch and not (other in batch and affected is not None and group not in affected):
+        # (a whole rebuild's batch of whole transfers makes each of their rows here alone)
+        if not whole_transfers and group not in batch and \
+                not (other in batch and affected is not None and group not in affected):
             continue
         values = {column: _sortable(b.get(var)) for column, var in form.extra.items()}
         row = json.dumps([_cell(b.get(c)) for c in form.columns], ensure_ascii=False, separators=(",", ":"))

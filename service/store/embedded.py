@@ -315,7 +315,7 @@ class Writer:
             self._change.whole = True
         else:
             self._change.others.update(g.value for g in unit.replace)
-        if unit.touches and self.reader.version is not None:  # (into an empty store nothing is compared)
+        if unit.touches and self.reader.version:  # (into a store with no version yet nothing is compared)
             touched = set(unit.touches) - set(unit.replace)
             for q in unit.quads():
                 if isinstance(q.graph_name, ox.NamedNode) and q.graph_name in touched and q not in self._store:

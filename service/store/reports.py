@@ -135,7 +135,7 @@ def changed(form: StoredForm, store: ox.Store, previous: ox.Store, change: Chang
 
 #: a whole rebuild's batch of transfers (``TRANSFER supplier recipient item``) rather than of articles
 TRANSFER = "transfer"
-#: resources whose labels a whole rebuild keeps at hand (the busiest are in most batches); past this the
+#: resources whose labels a builder keeps at hand (the busiest are in most batches); past this the
 #: memo starts again, so that its memory stays bounded
 LABELLED_MEMO = 200_000
 
@@ -267,9 +267,6 @@ class Builder:
         yield from with_labels(store, subjects, self._labels)
 
     def _labels(self, iris: Iterable) -> Iterator[ox.Quad]:
-        if not self.whole:
-            yield from _labels(self.store, iris)
-            return
         for o in iris:
             quads = self._labelled.get(o)
             if quads is None:
